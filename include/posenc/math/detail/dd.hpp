@@ -8,7 +8,9 @@
 // 12 (DWTimesDW), 17 (DWDivDW); relative errors 3u^2, 5u^2 and 15u^2 resp. (u = 2^-p).
 // TwoProduct uses Veltkamp splitting rather than an FMA so that the very same operations run in
 // constant expressions and at run time, giving bit-identical results. Valid for radix 2,
-// round-to-nearest, no overflow in the split (|a| < max / 2^ceil(p/2)).
+// round-to-nearest, no overflow in the split (|a| < max / 2^ceil(p/2)). Every operation is stored
+// in a named T: with expression templates (Boost's mpfr_float) a compound expression may be
+// re-associated, which breaks the error-free transformations.
 #pragma once
 
 #include "float_ops.hpp"
@@ -35,7 +37,10 @@ template <class T>
 [[nodiscard]] constexpr dd<T> two_sum(const T& a, const T& b) {
     T s = a + b;
     T bb = s - a;
-    T e = (a - (s - bb)) + (b - bb);
+    T sb = s - bb;
+    T da = a - sb;
+    T db = b - bb;
+    T e = da + db;
     return {s, e};
 }
 
@@ -45,7 +50,8 @@ template <class T>
     constexpr int s = (digits_v<T> + 1) / 2;
     const T c = pow2<T>(s) + T(1);
     T t = c * a;
-    T hi = t - (t - a);
+    T ta = t - a;
+    T hi = t - ta;
     T lo = a - hi;
     return {hi, lo};
 }
@@ -56,7 +62,14 @@ template <class T>
     T p = a * b;
     dd<T> as = split(a);
     dd<T> bs = split(b);
-    T e = ((as.hi * bs.hi - p) + as.hi * bs.lo + as.lo * bs.hi) + as.lo * bs.lo;
+    T hh = as.hi * bs.hi;
+    T hl = as.hi * bs.lo;
+    T lh = as.lo * bs.hi;
+    T ll = as.lo * bs.lo;
+    T e = hh - p;
+    e = e + hl;
+    e = e + lh;
+    e = e + ll;
     return {p, e};
 }
 
@@ -100,7 +113,9 @@ template <class T>
 template <class T>
 [[nodiscard]] constexpr dd<T> mul(const dd<T>& a, const dd<T>& b) {
     dd<T> c = two_prod(a.hi, b.hi);
-    T t = a.hi * b.lo + a.lo * b.hi;
+    T t1 = a.hi * b.lo;
+    T t2 = a.lo * b.hi;
+    T t = t1 + t2;
     T cl = c.lo + t;
     return fast_two_sum(c.hi, cl);
 }
@@ -109,7 +124,8 @@ template <class T>
 template <class T>
 [[nodiscard]] constexpr dd<T> mul(const dd<T>& a, const T& b) {
     dd<T> c = two_prod(a.hi, b);
-    T cl = c.lo + a.lo * b;
+    T t = a.lo * b;
+    T cl = c.lo + t;
     return fast_two_sum(c.hi, cl);
 }
 
