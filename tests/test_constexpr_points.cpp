@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <posenc/math.hpp>
+#include <support/constexpr_points.hpp>
 
 #include <fmt/core.h>
 #include <mpfr.h>
@@ -30,25 +31,10 @@ constexpr std::size_t n_points = 1000;
 // ---------------------------------------------------------------------------------------------
 // Deterministic points, generated at compile time.
 
-// splitmix64 (Steele, Lea, Flood 2014): a full-period 64-bit generator with good bit mixing.
-constexpr std::uint64_t splitmix64(std::uint64_t& state) {
-    state += 0x9e3779b97f4a7c15u;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-constexpr bool is_finite_bits(std::uint64_t bits) { return ((bits >> 52) & 0x7ffu) != 0x7ffu; }
-
-constexpr double unit(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1p-53; }
-
-// m * 2^e for a double m and -1074 <= e <= 1023, exact while the result is representable.
-constexpr double scale(double m, int e) {
-    for (; e > 0; --e) m *= 2.0;
-    for (; e < 0; ++e) m *= 0.5;
-    return m;
-}
+using posenc_test::is_finite_bits;
+using posenc_test::scale;
+using posenc_test::splitmix64;
+using posenc_test::unit;
 
 // sin/cos: special and hard arguments first, then in turn
 //  - random bit patterns of finite doubles, which spread evenly over all binades from the smallest
@@ -192,18 +178,8 @@ constexpr std::array<double, n_points> exp_ct =
 // ---------------------------------------------------------------------------------------------
 // Run-time helpers.
 
-std::uint64_t bits_of(double x) { return std::bit_cast<std::uint64_t>(x); }
-
-// Distance in representable doubles (0 for equal values, -0 == +0; 1 for neighbours).
-std::uint64_t ulp_distance(double a, double b) {
-    auto ordered = [](double x) {
-        const std::uint64_t u = bits_of(x);
-        const auto mag = static_cast<std::int64_t>(u & 0x7fffffffffffffffu);
-        return (u >> 63) != 0 ? -mag : mag;
-    };
-    const std::int64_t d = ordered(a) - ordered(b);
-    return d < 0 ? static_cast<std::uint64_t>(-d) : static_cast<std::uint64_t>(d);
-}
+using posenc_test::bits_of;
+using posenc_test::ulp_distance;
 
 // The argument goes through a volatile object so the call below is really computed at run time.
 template <class F>

@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <posenc/math.hpp>
+#include <support/constexpr_points.hpp>
 
 #include <fmt/core.h>
 
@@ -33,25 +34,10 @@ using points_t = std::array<point, n_points>;
 // ---------------------------------------------------------------------------------------------
 // Deterministic points, generated at compile time.
 
-// splitmix64 (Steele, Lea, Flood 2014).
-constexpr std::uint64_t splitmix64(std::uint64_t& state) {
-    state += 0x9e3779b97f4a7c15u;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-constexpr bool is_finite_bits(std::uint64_t bits) { return ((bits >> 52) & 0x7ffu) != 0x7ffu; }
-
-constexpr double unit(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1p-53; }
-
-// m * 2^e for a double m and -1074 <= e <= 1023, exact while the result is representable.
-constexpr double scale(double m, int e) {
-    for (; e > 0; --e) m *= 2.0;
-    for (; e < 0; ++e) m *= 0.5;
-    return m;
-}
+using posenc_test::is_finite_bits;
+using posenc_test::scale;
+using posenc_test::splitmix64;
+using posenc_test::unit;
 
 // sin/cos: one half random bit patterns of finite doubles (every binade from the smallest
 // subnormal to DBL_MAX, both signs), one half random doubles with |x| in [2^-30, 2^64), where the
@@ -203,18 +189,8 @@ constexpr values pow_values = gather<pow_fn, pow_points>(std::make_index_sequenc
 // ---------------------------------------------------------------------------------------------
 // Run-time comparison.
 
-std::uint64_t bits_of(double x) { return std::bit_cast<std::uint64_t>(x); }
-
-// Distance in representable doubles (0 for equal values, -0 == +0; 1 for neighbours).
-std::uint64_t ulp_distance(double a, double b) {
-    auto ordered = [](double x) {
-        const std::uint64_t u = bits_of(x);
-        const auto mag = static_cast<std::int64_t>(u & 0x7fffffffffffffffu);
-        return (u >> 63) != 0 ? -mag : mag;
-    };
-    const std::int64_t d = ordered(a) - ordered(b);
-    return d < 0 ? static_cast<std::uint64_t>(-d) : static_cast<std::uint64_t>(d);
-}
+using posenc_test::bits_of;
+using posenc_test::ulp_distance;
 
 std::string hex(double x) { return fmt::format("{:a}", x); }
 

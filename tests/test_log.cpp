@@ -150,16 +150,7 @@ BOOST_AUTO_TEST_CASE(log_edges_float128, *utf::precondition(pt::float128_availab
 }
 
 BOOST_AUTO_TEST_CASE(log_special_values) {
-    special_values<float>();
-    special_values<double>();
-    special_values<long double>();
-#if POSENC_HAS_FLOAT128
-    special_values<__float128>();
-#endif
-    special_values<pt::cpp_bin_float_50>();
-    special_values<pt::cpp_bin_float_100>();
-    special_values<pt::mpfr_float_50>();
-    special_values<pt::mpfr_float_100>();
+    pt::for_each_real_type([](auto t) { special_values<typename decltype(t)::type>(); });
 }
 
 BOOST_AUTO_TEST_CASE(log_cpp_bin_float_50) { multiprecision_points<pt::cpp_bin_float_50>(pt::sample_count(2000), 0x1050ULL); }

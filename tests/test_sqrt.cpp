@@ -255,26 +255,8 @@ BOOST_AUTO_TEST_CASE(sqrt_multiprecision) {
     check_sqrt_multiprecision<pt::mpfr_float_100>(pt::sample_count(3000), 0x53100ULL);
 }
 BOOST_AUTO_TEST_CASE(sqrt_hypot_special_values) {
-    sqrt_special_values<float>();
-    sqrt_special_values<double>();
-    sqrt_special_values<long double>();
-#if POSENC_HAS_FLOAT128
-    sqrt_special_values<__float128>();
-#endif
-    sqrt_special_values<pt::cpp_bin_float_50>();
-    sqrt_special_values<pt::cpp_bin_float_100>();
-    sqrt_special_values<pt::mpfr_float_50>();
-    sqrt_special_values<pt::mpfr_float_100>();
-    hypot_special_values<float>();
-    hypot_special_values<double>();
-    hypot_special_values<long double>();
-#if POSENC_HAS_FLOAT128
-    hypot_special_values<__float128>();
-#endif
-    hypot_special_values<pt::cpp_bin_float_50>();
-    hypot_special_values<pt::cpp_bin_float_100>();
-    hypot_special_values<pt::mpfr_float_50>();
-    hypot_special_values<pt::mpfr_float_100>();
+    pt::for_each_real_type([](auto t) { sqrt_special_values<typename decltype(t)::type>(); });
+    pt::for_each_real_type([](auto t) { hypot_special_values<typename decltype(t)::type>(); });
 }
 
 BOOST_AUTO_TEST_CASE(hypot_float) { hypot_native<float>(pt::sample_count(1000000), 0x4f10a7ULL); }

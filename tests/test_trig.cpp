@@ -280,16 +280,7 @@ BOOST_AUTO_TEST_CASE(sin_cos_special_points_float128, *utf::precondition(pt::flo
 // ---- NaN, infinities, signed zeros: every type ----
 
 BOOST_AUTO_TEST_CASE(sin_cos_special_values) {
-    special_values<float>();
-    special_values<double>();
-    special_values<long double>();
-#if POSENC_HAS_FLOAT128
-    special_values<__float128>();
-#endif
-    special_values<pt::cpp_bin_float_50>();
-    special_values<pt::cpp_bin_float_100>();
-    special_values<pt::mpfr_float_50>();
-    special_values<pt::mpfr_float_100>();
+    pt::for_each_real_type([](auto t) { special_values<typename decltype(t)::type>(); });
 }
 
 // ---- multiprecision types ----

@@ -895,4 +895,20 @@ private:
     mp r_{ref_prec<T>};
 };
 
+/// Calls f(std::type_identity<T>{}) for every type posenc supports: float, double, long double,
+/// __float128 (g++), cpp_bin_float_50/100, mpfr_float_50/100.
+template <class F>
+void for_each_real_type(F&& f) {
+    f(std::type_identity<float>{});
+    f(std::type_identity<double>{});
+    f(std::type_identity<long double>{});
+#if POSENC_HAS_FLOAT128
+    f(std::type_identity<__float128>{});
+#endif
+    f(std::type_identity<cpp_bin_float_50>{});
+    f(std::type_identity<cpp_bin_float_100>{});
+    f(std::type_identity<mpfr_float_50>{});
+    f(std::type_identity<mpfr_float_100>{});
+}
+
 }  // namespace posenc_test
