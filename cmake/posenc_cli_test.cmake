@@ -53,6 +53,8 @@ if(CHECK STREQUAL "help")
   expect_contains("${out}" "--function" "posenc eval --help")
   expect_contains("${out}" "--precision" "posenc eval --help")
   run(2)  # no subcommand
+  run(0 freqs --help)
+  expect_contains("${out}" "--original-max-position-embeddings" "posenc freqs --help")
 
 elseif(CHECK STREQUAL "eval_double")
   run(0 eval --function sqrt --x 2,0.5 --precision double)
@@ -113,6 +115,41 @@ elseif(CHECK STREQUAL "out_file")
     message(FATAL_ERROR "a failed run changed ${WORK_DIR}/sqrt.csv")
   endif()
   expect_only_files(sqrt.csv)
+
+elseif(CHECK STREQUAL "freqs_yarn")
+  # YaRN, head_dim 16, base 1e4, factor 4, original context 64, beta 32/1, truncate (HF defaults).
+  # By hand: correction dims 16 ln(64/(2 pi b)) / (2 ln 1e4) are -0.99 (b = 32) and 2.02 (b = 1),
+  # so low = max(floor(-0.99), 0) = 0 and high = ceil(2.02) = 3; ramp_j = j/3 clamped to [0, 1] and
+  # theta_j = 1e4^(-j/8) (1 - ramp_j + ramp_j/4). Pair 0: 1; pair 2: 0.1 * (1/3 + 1/6) = 0.05;
+  # pair 4: 1e4^(-1/2)/4 = 0.0025. Attention factor 0.1 ln 4 + 1 = 1.13862943611198906...
+  # Expected strings: those values rounded to nearest double, printed with 17 significant digits.
+  run(0 freqs --dim 16 --variant yarn --factor 4 --original-max-position-embeddings 64)
+  expect_contains("${out}" "# variant: yarn\n" "metadata")
+  expect_contains("${out}" "# beta_fast: 32\n" "metadata (defaults made explicit)")
+  expect_contains("${out}" "# truncate: true\n" "metadata (defaults made explicit)")
+  expect_contains("${out}" "# attention_factor: 1.1386294361119891e+00\n" "attention factor")
+  expect_contains("${out}" "pair,theta,wavelength\n" "header")
+  expect_contains("${out}" "\n0,1.0000000000000000e+00,6.2831853071795862e+00\n" "pair 0")
+  expect_contains("${out}" "\n2,5.0000000000000003e-02," "pair 2")
+  expect_contains("${out}" "\n4,2.5000000000000001e-03," "pair 4")
+
+elseif(CHECK STREQUAL "freqs_errors")
+  run(2 freqs --dim 7)
+  expect_contains("${err}" "--dim" "odd dimension")
+  run(2 freqs --variant linear --factor 0.5)
+  expect_contains("${err}" "--factor" "factor < 1")
+  run(2 freqs --base 1)
+  expect_contains("${err}" "--base" "base <= 1")
+  run(2 freqs --base nan)
+  expect_contains("${err}" "--base" "NaN base")
+  run(2 freqs --variant yarn --factor 4)
+  expect_contains("${err}" "--original-max-position-embeddings" "yarn without original context")
+  run(2 freqs --variant longrope --dim 8 --original-max-position-embeddings 4096 --short-factor 1,2,3 --long-factor 1,2,3,4)
+  expect_contains("${err}" "--short-factor" "wrong length")
+  run(2 freqs --variant nope)
+  expect_contains("${err}" "--variant" "unknown variant")
+  run(2 freqs --partial-rotary-factor 1.5)
+  expect_contains("${err}" "--partial-rotary-factor" "partial rotary > 1")
 
 elseif(CHECK STREQUAL "out_missing_dir")
   run(1 eval --function sqrt --x 2 --precision double --out "${WORK_DIR}/no/such/dir/sqrt.csv")

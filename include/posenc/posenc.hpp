@@ -2,4 +2,5 @@
 #pragma once
 
 #include "concepts.hpp"
+#include "encodings.hpp"
 #include "math.hpp"

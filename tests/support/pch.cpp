@@ -1,0 +1,1 @@
+// Compiles tests/support/pch.hpp once; every test reuses the result.

@@ -1,0 +1,345 @@
+// posenc::complex_embedding (Wang et al. 2020, "Encoding word order in complex embeddings", ICLR):
+// Property 2 (|g(pos)| = r), Property 1 / Claim 1 (g(pos + n) = w(n) g(pos) with w(n) = e^{i omega n}),
+// the sinusoidal special case (from_sinusoidal), parameter validation and compile-time use.
+//
+// Measurements: the computed values are converted exactly into MPFR, where moduli and the complex
+// product w(n) g(pos) are evaluated at 2p + 128 bits (p = significand bits of T), so the check adds
+// nothing measurable. Expected values: closed forms (r, and the identity of Claim 1) with bounds
+// derived from the documented accuracy of posenc::math (sin/cos within e_sin = 1 ulp for the
+// native types; u = 2^-p):
+//  - components: cos/sin of the computed angle within e_sin ulp, i.e. relative 2 e_sin u, then one
+//    rounding of the product by r: each component is r c (1 + delta), |delta| <= (2 e_sin + 1) u (1 + u).
+//  - angle a^ = fl(fl(omega x) + phi): |a^ - (omega x + phi)| <= u (|omega x| + |omega x + phi|) (1 + u).
+#define BOOST_TEST_MODULE test_complex_embedding
+#include <boost/test/unit_test.hpp>
+
+#include <posenc/encodings/complex_embedding.hpp>
+#include <support/reference.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace pt = posenc_test;
+namespace utf = boost::unit_test;
+using pt::mp;
+using posenc::cplx;
+
+constexpr double e_sin = 1.0;  // posenc::math::sin/cos bound for the native types (ulps)
+
+/// Largest error and largest error/bound ratio; failures listed.
+class bound_tracker {
+public:
+    bound_tracker(std::string what, std::string unit) : what_(std::move(what)), unit_(std::move(unit)) {}
+
+    void record(double err, double bound, const std::string& where) {
+        ++count_;
+        if (err > max_err_ || count_ == 1) {
+            max_err_ = err;
+            worst_ = where;
+        }
+        const double ratio = bound > 0 ? err / bound : (err > 0 ? 1e300 : 0.0);
+        if (ratio > max_ratio_) max_ratio_ = ratio;
+        if (!(err <= bound)) {
+            ++failures_;
+            if (examples_.size() < 8) examples_.push_back(fmt::format("{}: error {:.6g} {} > bound {:.6g}", where, err, unit_, bound));
+        }
+    }
+
+    void report() const {
+        fmt::print("{}: {} values, max error {:.6g} {} at {}, max error/bound {:.4f}\n", what_, count_, max_err_, unit_,
+                   worst_, max_ratio_);
+        for (const auto& e : examples_) fmt::print("  FAIL {}\n", e);
+        std::fflush(stdout);
+        BOOST_TEST(failures_ == 0u, what_ << ": " << failures_ << " values above their bound");
+        BOOST_TEST(count_ > 0u);
+    }
+
+private:
+    std::string what_;
+    std::string unit_;
+    std::size_t count_ = 0;
+    std::size_t failures_ = 0;
+    double max_err_ = 0.0;
+    double max_ratio_ = 0.0;
+    std::string worst_;
+    std::vector<std::string> examples_;
+};
+
+template <class T>
+constexpr mpfr_prec_t wide = 2 * pt::digits<T> + 128;
+
+/// |z| in MPFR at 2p + 128 bits.
+template <class T>
+mp modulus(const cplx<T>& z) {
+    mp a(wide<T>), b(wide<T>);
+    mpfr_sqr(a, pt::exact(z.re), MPFR_RNDN);
+    mpfr_sqr(b, pt::exact(z.im), MPFR_RNDN);
+    mpfr_add(a, a, b, MPFR_RNDN);
+    mpfr_sqrt(a, a, MPFR_RNDN);
+    return a;
+}
+
+/// |z - (x * y)| / u with x * y formed in MPFR.
+template <class T>
+double product_distance_units(const cplx<T>& z, const cplx<T>& x, const cplx<T>& y) {
+    const mp xr = pt::exact(x.re), xi = pt::exact(x.im), yr = pt::exact(y.re), yi = pt::exact(y.im);
+    mp t(wide<T>), re(wide<T>), im(wide<T>);
+    mpfr_mul(re, xr, yr, MPFR_RNDN);
+    mpfr_mul(t, xi, yi, MPFR_RNDN);
+    mpfr_sub(re, re, t, MPFR_RNDN);
+    mpfr_mul(im, xr, yi, MPFR_RNDN);
+    mpfr_mul(t, xi, yr, MPFR_RNDN);
+    mpfr_add(im, im, t, MPFR_RNDN);
+    mpfr_sub(re, pt::exact(z.re), re, MPFR_RNDN);
+    mpfr_sub(im, pt::exact(z.im), im, MPFR_RNDN);
+    mpfr_hypot(t, re, im, MPFR_RNDN);
+    mpfr_mul_2si(t, t, pt::digits<T>, MPFR_RNDN);
+    return mpfr_get_d(t, MPFR_RNDU);
+}
+
+/// A random embedding of D dims with full-precision parameters of T: r in [0, 2] (some exactly 0),
+/// |omega| in [2^-j, 2^-j+1], j in 0..13, with random sign, phi in [-4, 4].
+template <class T>
+posenc::complex_embedding<T> random_embedding(std::mt19937_64& rng, int dims) {
+    std::vector<T> r, w, phi;
+    std::uniform_int_distribution<int> octave(0, 13);
+    for (int k = 0; k < dims; ++k) {
+        r.push_back(k % 7 == 3 ? T(0) : pt::uniform_value<T>(rng, T(0), T(2)));
+        const T lo = T(1) / T(1L << octave(rng));
+        const T om = pt::uniform_value<T>(rng, lo, T(lo + lo));
+        w.push_back(k % 2 == 0 ? om : T(-om));
+        phi.push_back(pt::uniform_value<T>(rng, T(-4), T(4)));
+    }
+    return posenc::complex_embedding<T>(std::move(r), std::move(w), std::move(phi));
+}
+
+/// Property 2 and Property 1 / Claim 1 on random embeddings and positions.
+template <class T>
+void check_properties(std::uint64_t seed) {
+    const std::string tn(pt::type_name<T>());
+    std::mt19937_64 rng(seed);
+    const double u = std::ldexp(1.0, -pt::digits<T>);
+    bound_tracker mod_err(fmt::format("||g(pos)| - r| / r <{}>", tn), "u");
+    bound_tracker wit_err(fmt::format("|g(pos+n) - w(n) g(pos)| <{}>", tn), "u");
+    bound_tracker wit_mod(fmt::format("||w(n)| - 1| <{}>", tn), "u");
+    std::size_t zero_errors = 0;
+    const int embeddings = static_cast<int>(pt::sample_count(20));
+    std::uniform_int_distribution<long> pos_dist(0, 1L << 20);
+    std::uniform_int_distribution<long> off_dist(-(1L << 19), 1L << 19);
+    for (int e = 0; e < embeddings; ++e) {
+        const int dims = 1 + e * 3;
+        const posenc::complex_embedding<T> g = random_embedding<T>(rng, dims);
+        std::vector<cplx<T>> gp(static_cast<std::size_t>(dims)), gq(gp), w(gp);
+        for (int trial = 0; trial < 10; ++trial) {
+            const long pos = pos_dist(rng);
+            const long n = off_dist(rng);  // pos + n exact in T (|.| < 2^21)
+            g.value(T(pos), std::span<cplx<T>>(gp));
+            g.value(T(pos + n), std::span<cplx<T>>(gq));
+            g.witness(T(n), std::span<cplx<T>>(w));
+            for (std::size_t k = 0; k < gp.size(); ++k) {
+                const double r = static_cast<double>(g.amplitude()[k]);
+                const double om = static_cast<double>(g.frequency()[k]);
+                const double ph = static_cast<double>(g.phase()[k]);
+                const std::string where = fmt::format("dims {}, k {}, pos {}, n {}", dims, k, pos, n);
+                // Property 2: each component is r c (1 + delta), |delta| <= (2 e_sin + 1) u (1 + u),
+                // so ||g| - r| <= r (2 e_sin + 1) u (1 + u).
+                if (r == 0.0) {
+                    if (!(gp[k].re == T(0) && gp[k].im == T(0))) ++zero_errors;
+                } else {
+                    mp d(wide<T>);
+                    mpfr_sub(d, modulus(gp[k]), pt::exact(g.amplitude()[k]), MPFR_RNDN);
+                    mpfr_abs(d, d, MPFR_RNDN);
+                    mpfr_mul_2si(d, d, pt::digits<T>, MPFR_RNDN);
+                    mod_err.record(mpfr_get_d(d, MPFR_RNDU) / r, (2.0 * e_sin + 1.0) * (1.0 + 0x1p-20), where);
+                }
+                // |w(n)| = 1 within 2 e_sin u (no multiplication by r).
+                {
+                    mp d = modulus(w[k]);
+                    mpfr_sub_ui(d, d, 1, MPFR_RNDN);
+                    mpfr_abs(d, d, MPFR_RNDN);
+                    mpfr_mul_2si(d, d, pt::digits<T>, MPFR_RNDN);
+                    wit_mod.record(mpfr_get_d(d, MPFR_RNDU), 2.0 * e_sin * (1.0 + 0x1p-20), where);
+                }
+                // Claim 1: |g^(x) - g(x)| <= r (|a^ - a| + (2 e_sin + 1) u)(1 + u) = Bg(x), with the angle
+                // bound of the file comment; |w^(n) - w(n)| <= (|omega n| u + 2 e_sin u)(1 + u) = Bw.
+                // |g^(pos+n) - w^ g^(pos)| <= Bg(pos+n) + Bw (r + Bg(pos)) + Bg(pos).
+                const auto bg = [&](double x) {
+                    const double ang = u * (std::fabs(om * x) + std::fabs(om * x + ph)) * (1.0 + u);
+                    return r * (ang + (2.0 * e_sin + 1.0) * u) * (1.0 + u);
+                };
+                const double bw = (std::fabs(om * static_cast<double>(n)) + 2.0 * e_sin) * u * (1.0 + u);
+                const double bp = bg(static_cast<double>(pos));
+                const double bound = (bg(static_cast<double>(pos + n)) + bw * (r + bp) + bp) * (1.0 + 0x1p-20) / u;
+                wit_err.record(product_distance_units(gq[k], w[k], gp[k]), bound, where);
+            }
+        }
+    }
+    mod_err.report();
+    wit_mod.report();
+    wit_err.report();
+    BOOST_TEST(zero_errors == 0u);
+}
+
+/// from_sinusoidal: r = 1, phi = 0, omega_k = theta_k, and Im g_k = p_{2k}, Re g_k = p_{2k+1}
+/// bit for bit (the same angle fl(pos theta_k), the same sincos, exact multiplication by 1).
+template <class T>
+void check_from_sinusoidal(int dim) {
+    const posenc::sinusoidal<T> s(dim, T(10000));
+    const auto g = posenc::complex_embedding<T>::from_sinusoidal(s);
+    BOOST_TEST(g.dim() == dim / 2);
+    std::size_t mismatches = 0;
+    for (int k = 0; k < dim / 2; ++k) {
+        const auto kk = static_cast<std::size_t>(k);
+        if (!pt::identical(g.frequency()[kk], s.theta(k))) ++mismatches;
+        if (!(g.amplitude()[kk] == T(1)) || !(g.phase()[kk] == T(0))) ++mismatches;
+    }
+    std::vector<cplx<T>> v(static_cast<std::size_t>(dim / 2));
+    std::vector<T> p(static_cast<std::size_t>(dim));
+    for (long pos : {0L, 1L, 2L, 100L, 12345L, 1048576L, -7L, -99991L}) {
+        g.value(T(pos), std::span<cplx<T>>(v));
+        s.encode(T(pos), std::span<T>(p));
+        for (int k = 0; k < dim / 2; ++k) {
+            const auto kk = static_cast<std::size_t>(k);
+            if (!pt::identical(v[kk].im, p[2 * kk]) || !pt::identical(v[kk].re, p[2 * kk + 1])) {
+                if (mismatches++ < 8) {
+                    fmt::print("from_sinusoidal<{}> dim {} pos {} k {}: g = ({}, {}), p = ({}, {})\n", pt::type_name<T>(), dim, pos,
+                               k, pt::to_text(v[kk].re), pt::to_text(v[kk].im), pt::to_text(p[2 * kk + 1]),
+                               pt::to_text(p[2 * kk]));
+                }
+            }
+            if (!pt::identical(v[kk].im, s.entry(T(pos), 2 * k))) ++mismatches;
+        }
+    }
+    fmt::print("from_sinusoidal<{}> dim {}: {} mismatches\n", pt::type_name<T>(), dim, mismatches);
+    BOOST_TEST(mismatches == 0u);
+}
+
+template <class F>
+void expect_invalid(F&& f, std::string_view parameter, std::string_view what) {
+    bool thrown = false;
+    try {
+        f();
+    } catch (const posenc::invalid_parameter& e) {
+        thrown = true;
+        BOOST_TEST(std::string_view(e.parameter()) == parameter, what << ": names " << e.parameter());
+        BOOST_TEST(std::string_view(e.what()).find(parameter) != std::string_view::npos, what << ": " << e.what());
+    }
+    BOOST_TEST(thrown, what << ": no posenc::invalid_parameter thrown");
+}
+
+template <class T>
+void check_validation() {
+    using C = posenc::complex_embedding<T>;
+    using V = std::vector<T>;
+    const T nan = pt::quiet_nan<T>();
+    const T inf = pt::infinity<T>();
+    expect_invalid([] { C c(V{}, V{}, V{}); }, "amplitude", "empty vectors");
+    expect_invalid([] { C c(V{T(1), T(1)}, V{T(1)}, V{T(0), T(0)}); }, "frequency", "2 amplitudes, 1 frequency");
+    expect_invalid([] { C c(V{T(1)}, V{T(1)}, V{T(0), T(0)}); }, "phase", "1 amplitude, 2 phases");
+    expect_invalid([] { C c(V{T(-1)}, V{T(1)}, V{T(0)}); }, "amplitude", "negative amplitude");
+    expect_invalid([&] { C c(V{nan}, V{T(1)}, V{T(0)}); }, "amplitude", "NaN amplitude");
+    expect_invalid([&] { C c(V{inf}, V{T(1)}, V{T(0)}); }, "amplitude", "infinite amplitude");
+    expect_invalid([&] { C c(V{T(1)}, V{nan}, V{T(0)}); }, "frequency", "NaN frequency");
+    expect_invalid([&] { C c(V{T(1)}, V{-inf}, V{T(0)}); }, "frequency", "infinite frequency");
+    expect_invalid([&] { C c(V{T(1)}, V{T(1)}, V{nan}); }, "phase", "NaN phase");
+    const C c(V{T(1), T(0)}, V{T(1), T(2)}, V{T(0), T(1)});
+    BOOST_TEST(c.dim() == 2);
+    std::vector<cplx<T>> one(1), three(3);
+    expect_invalid([&] { c.value(T(1), std::span<cplx<T>>(one)); }, "out", "value into 1 of 2");
+    expect_invalid([&] { c.witness(T(1), std::span<cplx<T>>(three)); }, "out", "witness into 3 of 2");
+    // Accepted edge values: zero amplitude, zero and negative frequency.
+    BOOST_CHECK_NO_THROW(C(V{T(0)}, V{T(0)}, V{T(0)}));
+    BOOST_CHECK_NO_THROW(C(V{T(1)}, V{T(-3)}, V{T(-5)}));
+}
+
+// ---- compile time ----
+
+// |g_k(pos)|^2 = r_k^2 in a constant expression: |g|^2 = r^2 (1 + delta)^2 with
+// |delta| <= 3u (1 + u) (file comment), and squaring/summing add 3u: relative 10u < 2.3e-15 < 1e-14.
+constexpr bool modulus_is_r = [] {
+    const posenc::complex_embedding<double> g({2.0, 0.5, 1.0}, {1.0, 0.01, -0.25}, {0.5, -1.0, 3.0});
+    std::array<cplx<double>, 3> v{};
+    g.value(1234.0, std::span<cplx<double>>(v));
+    bool ok = true;
+    for (std::size_t k = 0; k < 3; ++k) {
+        const double r = g.amplitude()[k];
+        const double m2 = v[k].re * v[k].re + v[k].im * v[k].im;
+        ok = ok && m2 > r * r * (1 - 1e-14) && m2 < r * r * (1 + 1e-14);
+    }
+    return ok;
+}();
+static_assert(modulus_is_r);
+
+// from_sinusoidal in a constant expression: Im g_k(pos) = p_{pos,2k}, Re g_k(pos) = p_{pos,2k+1}, exactly.
+constexpr bool sinusoidal_mapping_exact = [] {
+    const posenc::sinusoidal<double> s(8, 10000.0);
+    const auto g = posenc::complex_embedding<double>::from_sinusoidal(s);
+    std::array<cplx<double>, 4> v{};
+    g.value(77.0, std::span<cplx<double>>(v));
+    bool ok = g.dim() == 4;
+    for (int k = 0; k < 4; ++k) {
+        ok = ok && v[static_cast<std::size_t>(k)].im == s.entry(77.0, 2 * k) &&
+             v[static_cast<std::size_t>(k)].re == s.entry(77.0, 2 * k + 1);
+    }
+    return ok;
+}();
+static_assert(sinusoidal_mapping_exact);
+
+constexpr cplx<double> ct_value = [] {
+    const posenc::complex_embedding<double> g({1.5}, {0.125}, {0.75});
+    std::array<cplx<double>, 1> v{};
+    g.value(1000.0, std::span<cplx<double>>(v));
+    return v[0];
+}();
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(properties_float) { check_properties<float>(0xce0f0001ULL); }
+BOOST_AUTO_TEST_CASE(properties_double) { check_properties<double>(0xce0d0001ULL); }
+BOOST_AUTO_TEST_CASE(properties_long_double) { check_properties<long double>(0xce0e0001ULL); }
+BOOST_AUTO_TEST_CASE(properties_float128, *utf::precondition(pt::float128_available)) {
+#if POSENC_HAS_FLOAT128
+    check_properties<__float128>(0xce0f1280ULL);
+#endif
+}
+
+BOOST_AUTO_TEST_CASE(from_sinusoidal) {
+    for (int dim : {2, 16, 128}) {
+        check_from_sinusoidal<float>(dim);
+        check_from_sinusoidal<double>(dim);
+        check_from_sinusoidal<long double>(dim);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(from_sinusoidal_float128, *utf::precondition(pt::float128_available)) {
+#if POSENC_HAS_FLOAT128
+    check_from_sinusoidal<__float128>(16);
+    check_from_sinusoidal<__float128>(128);
+#endif
+}
+
+BOOST_AUTO_TEST_CASE(validation) {
+    check_validation<float>();
+    check_validation<double>();
+    check_validation<long double>();
+}
+
+BOOST_AUTO_TEST_CASE(compile_time_matches_run_time) {
+    static_assert(modulus_is_r);
+    static_assert(sinusoidal_mapping_exact);
+    volatile double r = 1.5;  // keeps the run-time evaluation at run time
+    const posenc::complex_embedding<double> g({r}, {0.125}, {0.75});
+    std::array<cplx<double>, 1> v{};
+    g.value(1000.0, std::span<cplx<double>>(v));
+    BOOST_TEST(pt::identical(ct_value.re, v[0].re));
+    BOOST_TEST(pt::identical(ct_value.im, v[0].im));
+}
