@@ -6,7 +6,7 @@
 // product w(n) g(pos) are evaluated at 2p + 128 bits (p = significand bits of T), so the check adds
 // nothing measurable. Expected values: closed forms (r, and the identity of Claim 1) with bounds
 // derived from the documented accuracy of posenc::math (sin/cos within e_sin = 1 ulp for the
-// native types; u = 2^-p):
+// native types, 4 ulps for the multiprecision ones; u = 2^-p):
 //  - components: cos/sin of the computed angle within e_sin ulp, i.e. relative 2 e_sin u, then one
 //    rounding of the product by r: each component is r c (1 + delta), |delta| <= (2 e_sin + 1) u (1 + u).
 //  - angle a^ = fl(fl(omega x) + phi): |a^ - (omega x + phi)| <= u (|omega x| + |omega x + phi|) (1 + u).
@@ -33,7 +33,9 @@ namespace utf = boost::unit_test;
 using pt::mp;
 using posenc::cplx;
 
-constexpr double e_sin = 1.0;  // posenc::math::sin/cos bound for the native types (ulps)
+/// posenc::math::sin/cos bound (ulps): 1 for the native types, 4 for the multiprecision ones.
+template <class T>
+constexpr double e_sin_v = pt::is_native<T> ? 1.0 : 4.0;
 
 /// Largest error and largest error/bound ratio; failures listed.
 class bound_tracker {
@@ -125,6 +127,7 @@ posenc::complex_embedding<T> random_embedding(std::mt19937_64& rng, int dims) {
 /// Property 2 and Property 1 / Claim 1 on random embeddings and positions.
 template <class T>
 void check_properties(std::uint64_t seed) {
+    constexpr double e_sin = e_sin_v<T>;
     const std::string tn(pt::type_name<T>());
     std::mt19937_64 rng(seed);
     const double u = std::ldexp(1.0, -pt::digits<T>);
@@ -312,6 +315,13 @@ BOOST_AUTO_TEST_CASE(properties_float128, *utf::precondition(pt::float128_availa
 #endif
 }
 
+// Multiprecision types: same derivation with e_sin = 4 ulps; angles stay below 1e9 rad, where
+// the math core's 4-ulp bound holds.
+BOOST_AUTO_TEST_CASE(properties_multiprecision) {
+    check_properties<pt::cpp_bin_float_50>(0xce050001ULL);
+    check_properties<pt::mpfr_float_100>(0xce100001ULL);
+}
+
 BOOST_AUTO_TEST_CASE(from_sinusoidal) {
     for (int dim : {2, 16, 128}) {
         check_from_sinusoidal<float>(dim);
@@ -325,6 +335,13 @@ BOOST_AUTO_TEST_CASE(from_sinusoidal_float128, *utf::precondition(pt::float128_a
     check_from_sinusoidal<__float128>(16);
     check_from_sinusoidal<__float128>(128);
 #endif
+}
+
+// The multiprecision types: bit-identical to the sinusoidal encoding, whose entries
+// tests/test_sinusoidal.cpp checks against the mpmath tables at these types.
+BOOST_AUTO_TEST_CASE(from_sinusoidal_multiprecision) {
+    check_from_sinusoidal<pt::cpp_bin_float_50>(16);
+    check_from_sinusoidal<pt::mpfr_float_100>(16);
 }
 
 BOOST_AUTO_TEST_CASE(validation) {
