@@ -124,6 +124,33 @@ template <class T>
     return sincos_dd(math::detail::two_prod(m, theta));
 }
 
+/// (x_a, x_b) <- (c x_a - s x_b, s x_a + c x_b): the 2x2 rotation of RoFormer eq. 13.
+template <class T>
+constexpr void rotate_pair(std::span<T> x, std::size_t a, std::size_t b, const math::sincos_result<T>& sc) {
+    const T xa = x[a];
+    const T xb = x[b];
+    x[a] = sc.cos * xa - sc.sin * xb;
+    x[b] = sc.sin * xa + sc.cos * xb;
+}
+
+/// out <- the hd x hd identity, row-major.
+template <class T>
+constexpr void set_identity(std::span<T> out, std::size_t hd) {
+    for (std::size_t r = 0; r < hd; ++r) {
+        for (std::size_t c = 0; c < hd; ++c) out[r * hd + c] = r == c ? T(1) : T(0);
+    }
+}
+
+/// The rotation block of pair (a, b) in a row-major hd x hd matrix.
+template <class T>
+constexpr void set_rotation_block(std::span<T> out, std::size_t hd, std::size_t a, std::size_t b,
+                                  const math::sincos_result<T>& sc) {
+    out[a * hd + a] = sc.cos;
+    out[a * hd + b] = T(-sc.sin);
+    out[b * hd + a] = sc.sin;
+    out[b * hd + b] = sc.cos;
+}
+
 template <class T>
 [[nodiscard]] constexpr bool finite(const T& x) {
     return math::detail::is_finite(x);
@@ -335,10 +362,7 @@ public:
         for (int i = 0; i < pairs(); ++i) {
             const pair_index pi = pair_indices(i);
             const math::sincos_result<T> sc = detail::sincos_of_product(position, inv_freq_[static_cast<std::size_t>(i)]);
-            const T xa = x[static_cast<std::size_t>(pi.a)];
-            const T xb = x[static_cast<std::size_t>(pi.b)];
-            x[static_cast<std::size_t>(pi.a)] = sc.cos * xa - sc.sin * xb;
-            x[static_cast<std::size_t>(pi.b)] = sc.sin * xa + sc.cos * xb;
+            detail::rotate_pair(x, static_cast<std::size_t>(pi.a), static_cast<std::size_t>(pi.b), sc);
         }
     }
 
@@ -370,18 +394,11 @@ public:
         const std::size_t hd = static_cast<std::size_t>(head_dim());
         POSENC_REQUIRE(out.size() == hd * hd, "out", "a span of head_dim * head_dim elements");
         check_position(position);
-        for (std::size_t r = 0; r < hd; ++r) {
-            for (std::size_t c = 0; c < hd; ++c) out[r * hd + c] = r == c ? T(1) : T(0);
-        }
+        detail::set_identity(out, hd);
         for (int i = 0; i < pairs(); ++i) {
             const pair_index pi = pair_indices(i);
             const math::sincos_result<T> sc = detail::sincos_of_product(position, inv_freq_[static_cast<std::size_t>(i)]);
-            const std::size_t a = static_cast<std::size_t>(pi.a);
-            const std::size_t b = static_cast<std::size_t>(pi.b);
-            out[a * hd + a] = sc.cos;
-            out[a * hd + b] = T(-sc.sin);
-            out[b * hd + a] = sc.sin;
-            out[b * hd + b] = sc.cos;
+            detail::set_rotation_block(out, hd, static_cast<std::size_t>(pi.a), static_cast<std::size_t>(pi.b), sc);
         }
     }
 

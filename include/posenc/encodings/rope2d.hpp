@@ -73,7 +73,10 @@ public:
     /// x <- R_p x in place (x.size() == head_dim, position.size() == axes).
     constexpr void apply(std::span<T> x, std::span<const T> position) const {
         check(x.size(), position);
-        for (int j = 0; j < pairs(); ++j) rotate_pair(x, j, detail::sincos_dd(angle(j, position)));
+        for (int j = 0; j < pairs(); ++j) {
+            const std::size_t a = static_cast<std::size_t>(2 * j);
+            detail::rotate_pair(x, a, a + 1, detail::sincos_dd(angle(j, position)));
+        }
     }
 
     /// The head_dim x head_dim matrix R_p, row-major.
@@ -81,17 +84,10 @@ public:
         const std::size_t hd = static_cast<std::size_t>(head_dim_);
         POSENC_REQUIRE(out.size() == hd * hd, "out", "a span of head_dim * head_dim elements");
         check(hd, position);
-        for (std::size_t r = 0; r < hd; ++r) {
-            for (std::size_t c = 0; c < hd; ++c) out[r * hd + c] = r == c ? T(1) : T(0);
-        }
+        detail::set_identity(out, hd);
         for (int j = 0; j < pairs(); ++j) {
-            const math::sincos_result<T> sc = detail::sincos_dd(angle(j, position));
             const std::size_t a = static_cast<std::size_t>(2 * j);
-            const std::size_t b = a + 1;
-            out[a * hd + a] = sc.cos;
-            out[a * hd + b] = T(-sc.sin);
-            out[b * hd + a] = sc.sin;
-            out[b * hd + b] = sc.cos;
+            detail::set_rotation_block(out, hd, a, a + 1, detail::sincos_dd(angle(j, position)));
         }
     }
 
@@ -100,14 +96,6 @@ private:
         POSENC_REQUIRE(n == static_cast<std::size_t>(head_dim_), "x", "a span of head_dim elements");
         POSENC_REQUIRE(position.size() == static_cast<std::size_t>(axes_), "position", "one coordinate per axis");
         for (const T& p : position) POSENC_REQUIRE(detail::finite(p), "position", "finite coordinates");
-    }
-
-    static constexpr void rotate_pair(std::span<T> x, int j, const math::sincos_result<T>& sc) {
-        const std::size_t a = static_cast<std::size_t>(2 * j);
-        const T xa = x[a];
-        const T xb = x[a + 1];
-        x[a] = sc.cos * xa - sc.sin * xb;
-        x[a + 1] = sc.sin * xa + sc.cos * xb;
     }
 
     int head_dim_;
@@ -205,12 +193,8 @@ public:
         POSENC_REQUIRE(x.size() == static_cast<std::size_t>(head_dim()), "x", "a span of head_dim elements");
         POSENC_REQUIRE(detail::finite(px) && detail::finite(py), "position", "finite coordinates");
         for (int t = 0; t < pairs(); ++t) {
-            const math::sincos_result<T> sc = detail::sincos_dd(angle(t, px, py));
             const std::size_t a = static_cast<std::size_t>(2 * t);
-            const T xa = x[a];
-            const T xb = x[a + 1];
-            x[a] = sc.cos * xa - sc.sin * xb;
-            x[a + 1] = sc.sin * xa + sc.cos * xb;
+            detail::rotate_pair(x, a, a + 1, detail::sincos_dd(angle(t, px, py)));
         }
     }
 
@@ -219,17 +203,10 @@ public:
         const std::size_t hd = static_cast<std::size_t>(head_dim());
         POSENC_REQUIRE(out.size() == hd * hd, "out", "a span of head_dim * head_dim elements");
         POSENC_REQUIRE(detail::finite(px) && detail::finite(py), "position", "finite coordinates");
-        for (std::size_t r = 0; r < hd; ++r) {
-            for (std::size_t c = 0; c < hd; ++c) out[r * hd + c] = r == c ? T(1) : T(0);
-        }
+        detail::set_identity(out, hd);
         for (int t = 0; t < pairs(); ++t) {
-            const math::sincos_result<T> sc = detail::sincos_dd(angle(t, px, py));
             const std::size_t a = static_cast<std::size_t>(2 * t);
-            const std::size_t b = a + 1;
-            out[a * hd + a] = sc.cos;
-            out[a * hd + b] = T(-sc.sin);
-            out[b * hd + a] = sc.sin;
-            out[b * hd + b] = sc.cos;
+            detail::set_rotation_block(out, hd, a, a + 1, detail::sincos_dd(angle(t, px, py)));
         }
     }
 
