@@ -23,22 +23,13 @@ precision (the test converts it through MPFR, correctly rounded).
 """
 import sys
 
-from mpmath import mp, mpf, cos, sin, pi, floor
+from table_common import DIGITS, c_list, input_vector, s
 
-mp.dps = 140
-DIGITS = 120
+from mpmath import mp, mpf, cos, sin, pi
+
 
 REGEN = "/usr/bin/python3 scripts/gen_rope2d_tables.py tests/data/rope2d_tables.ipp"
 
-
-def s(x):
-    """x as a decimal string with DIGITS significant digits (exact integers and zero stay short)."""
-    x = mpf(x)
-    if x == 0:
-        return "0"
-    if x == floor(x) and abs(x) < mpf(2) ** 64:
-        return str(int(x))
-    return mp.nstr(x, DIGITS, strip_zeros=False, min_fixed=-5, max_fixed=5)
 
 
 def axial_theta(d, n_axes, base):
@@ -74,10 +65,6 @@ def mixed_theta(d, base, alpha):
     return tx, ty
 
 
-def input_vector(d, seed):
-    """Deterministic entries n/64, n in [-50, 50]."""
-    return [mpf((k * 37 + seed * 11) % 101 - 50) / 64 for k in range(d)]
-
 
 # (head_dim, axes, base)
 AXIAL_CONFIGS = [(8, 2, 100), (64, 2, 100), (64, 2, 10000), (12, 3, 10000)]
@@ -89,13 +76,6 @@ POSITIONS_3D = [("1", "2", "3"), ("1048576", "-3", "0.75"), ("2.5", "-7.25", "10
 
 MIXED = dict(head_dim=16, base=10, alpha="0.3")
 
-
-def c_list(values, per_line=3, indent="         "):
-    if not values:
-        return "{}"
-    items = [f'"{s(v)}"' for v in values]
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "{\n" + indent + (",\n" + indent).join(lines) + "}"
 
 
 def main():

@@ -33,22 +33,13 @@ precision (the test converts it through MPFR, correctly rounded).
 """
 import sys
 
-from mpmath import mp, mpf, log, exp, sqrt, pi, floor, ceil, cos, sin
+from table_common import DIGITS, c_list, input_vector, s
 
-mp.dps = 140
-DIGITS = 120
+from mpmath import mp, mpf, log, sqrt, pi, floor, ceil, cos, sin
+
 
 REGEN = "/usr/bin/python3 scripts/gen_rope_tables.py tests/data/rope_tables.ipp"
 
-
-def s(x):
-    """x as a decimal string with DIGITS significant digits (exact integers and zero stay short)."""
-    x = mpf(x)
-    if x == 0:
-        return "0"
-    if x == floor(x) and abs(x) < mpf(2) ** 64:
-        return str(int(x))
-    return mp.nstr(x, DIGITS, strip_zeros=False, min_fixed=-5, max_fixed=5)
 
 
 def rotary_dim(cfg):
@@ -143,10 +134,6 @@ def rotate(cfg, inv, layout, x, m):
     return y
 
 
-def input_vector(head_dim, seed):
-    """Deterministic entries n/64, n in [-50, 50]: exact in every binary type with >= 8 bits."""
-    return [mpf((k * 37 + seed * 11) % 101 - 50) / 64 for k in range(head_dim)]
-
 
 SHORT = [mpf(1) + mpf(i) / 64 for i in range(64)]
 LONG = [mpf(1) + mpf(i) / 8 for i in range(64)]
@@ -188,13 +175,6 @@ ROTATION_CONFIGS = [("default_d64_b1e4", 1), ("yarn_d80_b5e5_partial05_f4", 2)]
 POSITIONS = [0, 1, 7, 4096, 1048576, 2 ** 24 + 1, 2 ** 53 - 1]
 LAYOUTS = ["interleaved", "half_split"]
 
-
-def c_list(values, per_line=3, indent="         "):
-    if not values:
-        return "{}"
-    items = [f'"{s(v)}"' for v in values]
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "{\n" + indent + (",\n" + indent).join(lines) + "}"
 
 
 def main():
