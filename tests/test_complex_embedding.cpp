@@ -15,6 +15,7 @@
 
 #include <posenc/encodings/complex_embedding.hpp>
 #include <support/bound_tracker.hpp>
+#include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 
 #include <array>
@@ -30,6 +31,7 @@
 namespace {
 
 namespace pt = posenc_test;
+using posenc_test::expect_invalid;
 namespace utf = boost::unit_test;
 using pt::mp;
 using posenc::cplx;
@@ -190,18 +192,6 @@ void check_from_sinusoidal(int dim) {
     BOOST_TEST(mismatches == 0u);
 }
 
-template <class F>
-void expect_invalid(F&& f, std::string_view parameter, std::string_view what) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const posenc::invalid_parameter& e) {
-        thrown = true;
-        BOOST_TEST(std::string_view(e.parameter()) == parameter, what << ": names " << e.parameter());
-        BOOST_TEST(std::string_view(e.what()).find(parameter) != std::string_view::npos, what << ": " << e.what());
-    }
-    BOOST_TEST(thrown, what << ": no posenc::invalid_parameter thrown");
-}
 
 template <class T>
 void check_validation() {
@@ -209,20 +199,20 @@ void check_validation() {
     using V = std::vector<T>;
     const T nan = pt::quiet_nan<T>();
     const T inf = pt::infinity<T>();
-    expect_invalid([] { C c(V{}, V{}, V{}); }, "amplitude", "empty vectors");
-    expect_invalid([] { C c(V{T(1), T(1)}, V{T(1)}, V{T(0), T(0)}); }, "frequency", "2 amplitudes, 1 frequency");
-    expect_invalid([] { C c(V{T(1)}, V{T(1)}, V{T(0), T(0)}); }, "phase", "1 amplitude, 2 phases");
-    expect_invalid([] { C c(V{T(-1)}, V{T(1)}, V{T(0)}); }, "amplitude", "negative amplitude");
-    expect_invalid([&] { C c(V{nan}, V{T(1)}, V{T(0)}); }, "amplitude", "NaN amplitude");
-    expect_invalid([&] { C c(V{inf}, V{T(1)}, V{T(0)}); }, "amplitude", "infinite amplitude");
-    expect_invalid([&] { C c(V{T(1)}, V{nan}, V{T(0)}); }, "frequency", "NaN frequency");
-    expect_invalid([&] { C c(V{T(1)}, V{-inf}, V{T(0)}); }, "frequency", "infinite frequency");
-    expect_invalid([&] { C c(V{T(1)}, V{T(1)}, V{nan}); }, "phase", "NaN phase");
+    expect_invalid("empty vectors", "amplitude", [] { C c(V{}, V{}, V{}); });
+    expect_invalid("2 amplitudes, 1 frequency", "frequency", [] { C c(V{T(1), T(1)}, V{T(1)}, V{T(0), T(0)}); });
+    expect_invalid("1 amplitude, 2 phases", "phase", [] { C c(V{T(1)}, V{T(1)}, V{T(0), T(0)}); });
+    expect_invalid("negative amplitude", "amplitude", [] { C c(V{T(-1)}, V{T(1)}, V{T(0)}); });
+    expect_invalid("NaN amplitude", "amplitude", [&] { C c(V{nan}, V{T(1)}, V{T(0)}); });
+    expect_invalid("infinite amplitude", "amplitude", [&] { C c(V{inf}, V{T(1)}, V{T(0)}); });
+    expect_invalid("NaN frequency", "frequency", [&] { C c(V{T(1)}, V{nan}, V{T(0)}); });
+    expect_invalid("infinite frequency", "frequency", [&] { C c(V{T(1)}, V{-inf}, V{T(0)}); });
+    expect_invalid("NaN phase", "phase", [&] { C c(V{T(1)}, V{T(1)}, V{nan}); });
     const C c(V{T(1), T(0)}, V{T(1), T(2)}, V{T(0), T(1)});
     BOOST_TEST(c.dim() == 2);
     std::vector<cplx<T>> one(1), three(3);
-    expect_invalid([&] { c.value(T(1), std::span<cplx<T>>(one)); }, "out", "value into 1 of 2");
-    expect_invalid([&] { c.witness(T(1), std::span<cplx<T>>(three)); }, "out", "witness into 3 of 2");
+    expect_invalid("value into 1 of 2", "out", [&] { c.value(T(1), std::span<cplx<T>>(one)); });
+    expect_invalid("witness into 3 of 2", "out", [&] { c.witness(T(1), std::span<cplx<T>>(three)); });
     // Accepted edge values: zero amplitude, zero and negative frequency.
     BOOST_CHECK_NO_THROW(C(V{T(0)}, V{T(0)}, V{T(0)}));
     BOOST_CHECK_NO_THROW(C(V{T(1)}, V{T(-3)}, V{T(-5)}));

@@ -16,6 +16,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <posenc/encodings/rope.hpp>
+#include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 
 #include <algorithm>
@@ -31,6 +32,7 @@
 namespace {
 
 namespace pt = posenc_test;
+using posenc_test::expect_invalid;
 namespace utf = boost::unit_test;
 using pt::mp;
 
@@ -346,18 +348,6 @@ posenc::rope_params<double> valid_params(posenc::rope_variant v) {
 }
 
 /// Expects posenc::invalid_parameter naming `field`.
-template <class F>
-void expect_invalid(const char* what, const char* field, F&& f) {
-    try {
-        f();
-        BOOST_ERROR(what << ": no exception, expected invalid_parameter(" << field << ")");
-    } catch (const posenc::invalid_parameter& e) {
-        BOOST_TEST(std::string(e.parameter()) == std::string(field),
-                   what << ": parameter() = " << e.parameter() << ", expected " << field << " (" << e.what() << ")");
-    } catch (const std::exception& e) {
-        BOOST_ERROR(what << ": wrong exception type: " << e.what());
-    }
-}
 
 template <class Mutate>
 void expect_invalid_params(const char* what, posenc::rope_variant v, const char* field, Mutate&& mutate) {

@@ -17,6 +17,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <posenc/encodings/rope2d.hpp>
+#include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 
 #include <algorithm>
@@ -31,6 +32,7 @@
 namespace {
 
 namespace pt = posenc_test;
+using posenc_test::expect_invalid;
 namespace utf = boost::unit_test;
 using pt::mp;
 
@@ -404,18 +406,6 @@ void check_tables() {
 }
 
 /// Expects posenc::invalid_parameter naming `field`.
-template <class F>
-void expect_invalid(const char* what, const char* field, F&& f) {
-    try {
-        f();
-        BOOST_ERROR(what << ": no exception, expected invalid_parameter(" << field << ")");
-    } catch (const posenc::invalid_parameter& e) {
-        BOOST_TEST(std::string(e.parameter()) == std::string(field),
-                   what << ": parameter() = " << e.parameter() << ", expected " << field << " (" << e.what() << ")");
-    } catch (const std::exception& e) {
-        BOOST_ERROR(what << ": wrong exception type: " << e.what());
-    }
-}
 
 std::vector<double> test_vector(int n, int seed) {
     std::vector<double> x(static_cast<std::size_t>(n));

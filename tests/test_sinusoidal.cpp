@@ -24,6 +24,7 @@
 
 #include <posenc/encodings/sinusoidal.hpp>
 #include <support/bound_tracker.hpp>
+#include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 
 #include <array>
@@ -39,6 +40,7 @@
 namespace {
 
 namespace pt = posenc_test;
+using posenc_test::expect_invalid;
 namespace utf = boost::unit_test;
 using pt::mp;
 
@@ -284,37 +286,25 @@ void properties_all(std::uint64_t seed) {
 // Validation.
 // ---------------------------------------------------------------------------------------------
 
-template <class F>
-void expect_invalid(F&& f, std::string_view parameter, std::string_view what) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const posenc::invalid_parameter& e) {
-        thrown = true;
-        BOOST_TEST(std::string_view(e.parameter()) == parameter, what << ": names " << e.parameter());
-        BOOST_TEST(std::string_view(e.what()).find(parameter) != std::string_view::npos, what << ": " << e.what());
-    }
-    BOOST_TEST(thrown, what << ": no posenc::invalid_parameter thrown");
-}
 
 template <class T>
 void check_validation() {
     using S = posenc::sinusoidal<T>;
-    expect_invalid([] { S s(7, T(10000)); }, "dim", "odd dim");
-    expect_invalid([] { S s(0, T(10000)); }, "dim", "zero dim");
-    expect_invalid([] { S s(-4, T(10000)); }, "dim", "negative dim");
-    expect_invalid([] { S s(16, T(1)); }, "base", "base 1");
-    expect_invalid([] { S s(16, T(1) / T(2)); }, "base", "base 1/2");
-    expect_invalid([] { S s(16, T(-3)); }, "base", "base -3");
-    expect_invalid([] { S s(16, pt::quiet_nan<T>()); }, "base", "NaN base");
-    expect_invalid([] { S s(16, pt::infinity<T>()); }, "base", "infinite base");
+    expect_invalid("odd dim", "dim", [] { S s(7, T(10000)); });
+    expect_invalid("zero dim", "dim", [] { S s(0, T(10000)); });
+    expect_invalid("negative dim", "dim", [] { S s(-4, T(10000)); });
+    expect_invalid("base 1", "base", [] { S s(16, T(1)); });
+    expect_invalid("base 1/2", "base", [] { S s(16, T(1) / T(2)); });
+    expect_invalid("base -3", "base", [] { S s(16, T(-3)); });
+    expect_invalid("NaN base", "base", [] { S s(16, pt::quiet_nan<T>()); });
+    expect_invalid("infinite base", "base", [] { S s(16, pt::infinity<T>()); });
     const S s(8, T(100));
     std::vector<T> small(7), square(63);
-    expect_invalid([&] { s.encode(T(1), std::span<T>(small)); }, "out", "encode into 7 values");
-    expect_invalid([&] { s.offset_operator(T(1), std::span<T>(square)); }, "out", "offset_operator into 63 values");
-    expect_invalid([&] { static_cast<void>(s.theta(4)); }, "i", "theta(4) at dim 8");
-    expect_invalid([&] { static_cast<void>(s.theta(-1)); }, "i", "theta(-1)");
-    expect_invalid([&] { static_cast<void>(s.entry(T(1), 8)); }, "j", "entry j = 8 at dim 8");
+    expect_invalid("encode into 7 values", "out", [&] { s.encode(T(1), std::span<T>(small)); });
+    expect_invalid("offset_operator into 63 values", "out", [&] { s.offset_operator(T(1), std::span<T>(square)); });
+    expect_invalid("theta(4) at dim 8", "i", [&] { static_cast<void>(s.theta(4)); });
+    expect_invalid("theta(-1)", "i", [&] { static_cast<void>(s.theta(-1)); });
+    expect_invalid("entry j = 8 at dim 8", "j", [&] { static_cast<void>(s.entry(T(1), 8)); });
     // Accepted edge values.
     BOOST_CHECK_NO_THROW(S(2, T(10000)));
     BOOST_CHECK_NO_THROW(S(16, T(1) + T(1) / T(1024)));
