@@ -2,6 +2,7 @@
 #pragma once
 
 #include "math/constants.hpp"
+#include "math/cx_float.hpp"
 #include "math/exp.hpp"
 #include "math/log.hpp"
 #include "math/pow.hpp"

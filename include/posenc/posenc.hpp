@@ -4,3 +4,4 @@
 #include "concepts.hpp"
 #include "encodings.hpp"
 #include "math.hpp"
+#include "properties.hpp"

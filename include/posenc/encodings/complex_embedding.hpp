@@ -39,6 +39,8 @@ namespace posenc {
 template <Real T>
 class complex_embedding {
 public:
+    using value_type = T;  ///< the number type
+
     /// amplitude r_k (finite, >= 0), frequency omega_k (finite), phase phi_k (finite): equal,
     /// nonzero sizes.
     constexpr complex_embedding(std::vector<T> amplitude, std::vector<T> frequency, std::vector<T> phase)

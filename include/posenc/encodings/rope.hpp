@@ -162,6 +162,8 @@ template <class T>
 template <Real T>
 class rope {
 public:
+    using value_type = T;  ///< the number type
+
     constexpr explicit rope(const rope_params<T>& p) : params_(p) {
         using math::detail::dd;
         namespace md = math::detail;

@@ -36,6 +36,8 @@ namespace posenc {
 template <Real T>
 class rope_axial {
 public:
+    using value_type = T;  ///< the number type
+
     /// head_dim divisible by 2*axes, axes >= 1, base finite and > 1.
     constexpr rope_axial(int head_dim, int axes, const T& base) : head_dim_(head_dim), axes_(axes) {
         POSENC_REQUIRE(axes >= 1, "axes", "an integer >= 1");
@@ -113,6 +115,8 @@ enum class axial_order {
 template <Real T>
 class rope2d_axial {
 public:
+    using value_type = T;  ///< the number type
+
     /// head_dim a positive multiple of 4, base finite and > 1.
     constexpr rope2d_axial(int head_dim, const T& base, axial_order order) : axial_(head_dim, 2, base), order_(order) {}
 
@@ -144,6 +148,8 @@ private:
 template <Real T>
 class rope2d_mixed {
 public:
+    using value_type = T;  ///< the number type
+
     /// One (theta_x, theta_y) per pair: equal, nonzero sizes, finite values.
     constexpr rope2d_mixed(std::vector<T> theta_x, std::vector<T> theta_y)
         : theta_x_(std::move(theta_x)), theta_y_(std::move(theta_y)) {

@@ -61,6 +61,8 @@ struct sinusoidal_params {
 template <Real T>
 class sinusoidal {
 public:
+    using value_type = T;  ///< the number type
+
     /// Largest accepted dim: 2i must be exact in every supported T (float: 24 bits).
     static constexpr int max_dim = 1 << 24;
 

@@ -26,6 +26,14 @@ inline constexpr bool is_native_float_v = std::is_floating_point_v<T>
 template <class T>
 constexpr int digits_v = real_traits<T>::digits;
 
+/// True for posenc::math::cx_float<L> (specialised in ../cx_float.hpp): its representation is read
+/// and built directly by the fast paths below, which give the same bits as the generic code.
+template <class T>
+struct is_cx_float : std::false_type {};
+
+template <class T>
+inline constexpr bool is_cx_float_v = is_cx_float<T>::value;
+
 template <class T>
 [[nodiscard]] constexpr bool is_nan(const T& x) {
     return !(x == x);
@@ -88,6 +96,8 @@ template <class T>
         if (k >= -1022 && k <= 1023) return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
     } else if constexpr (std::is_same_v<T, float>) {
         if (k >= -126 && k <= 127) return std::bit_cast<float>(static_cast<std::uint32_t>(k + 127) << 23);
+    } else if constexpr (is_cx_float_v<T>) {
+        if (k >= T::emin && k <= T::emax) return T::pow2(k);
     }
     T r = T(1);
     T b = T(2);
@@ -126,6 +136,9 @@ template <class T>
             return {std::bit_cast<float>((bits & ((std::uint32_t{1} << 23) - 1)) | (std::uint32_t{127} << 23)),
                     be - 127};
         }
+    } else if constexpr (is_cx_float_v<T>) {
+        const auto p = a.decompose();
+        if (p.cls == T::kind::finite) return {T::from_parts(false, 0, p.limbs), p.exponent};
     }
     long e = 0;
     constexpr long min_normal_exp = real_traits<T>::min_exponent - 1;
@@ -177,6 +190,11 @@ template <class T>
 /// +-inf on overflow, +-0 on complete underflow. Never overflows an intermediate.
 template <class T>
 [[nodiscard]] constexpr T ldexp(const T& x, long k) {
+    if constexpr (is_cx_float_v<T>) {
+        const auto p = x.decompose();
+        if (p.cls != T::kind::finite) return x;
+        return T::from_parts(p.negative, p.exponent + k, p.limbs);  // +-inf above, +-0 below the range
+    }
     if (x == T(0) || !is_finite(x)) return x;
     const bool neg = x < T(0);
     decomposed<T> d = decompose(x);
@@ -204,6 +222,10 @@ constexpr int sig_limbs_v = (digits_v<T> + 31) / 32;
 /// part that has at most digits significant bits.
 template <class T>
 [[nodiscard]] constexpr std::array<std::uint32_t, sig_limbs_v<T>> significand_limbs(const T& m) {
+    if constexpr (is_cx_float_v<T>) {
+        static_assert(sig_limbs_v<T> * 32 == digits_v<T>);
+        return m.decompose().limbs;  // the same integer, m * 2^(digits - 1), most significant first
+    }
     std::array<std::uint32_t, sig_limbs_v<T>> out{};
     T z = m / T(2);  // in [1/2, 1)
     const T two32 = pow2<T>(32);
