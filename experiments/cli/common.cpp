@@ -1,0 +1,588 @@
+// The posenc tool's shared machinery (see common.hpp).
+#include "common.hpp"
+
+#include <mpfr.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+// MPFR's binary128 conversions; mpfr.h declares them only for C compilers that know _Float128,
+// which g++ 12 does not (it is the same type as __float128 on x86-64).
+extern "C" {
+__float128 mpfr_get_float128(mpfr_srcptr, mpfr_rnd_t);
+int mpfr_set_float128(mpfr_ptr, __float128, mpfr_rnd_t);
+}
+#endif
+
+namespace posenc_cli {
+
+// ----------------------------------------------------------------------------------------------
+// Numbers
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+/// RAII mpfr_t.
+class mpfr_number {
+public:
+    explicit mpfr_number(mpfr_prec_t bits) { mpfr_init2(v_, bits); }
+    ~mpfr_number() { mpfr_clear(v_); }
+    mpfr_number(const mpfr_number&) = delete;
+    mpfr_number& operator=(const mpfr_number&) = delete;
+    mpfr_ptr get() { return v_; }
+
+private:
+    mpfr_t v_;
+};
+
+}  // namespace
+
+bool is_special(std::string_view s) {
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+    return equals_ignoring_case(s, "inf") || equals_ignoring_case(s, "infinity") || equals_ignoring_case(s, "nan");
+}
+
+bool is_decimal(std::string_view s) {
+    std::size_t i = 0;
+    const auto digits = [&] {
+        const std::size_t start = i;
+        while (i < s.size() && is_digit(s[i])) ++i;
+        return i - start;
+    };
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t mantissa_digits = digits();
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        mantissa_digits += digits();
+    }
+    if (mantissa_digits == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == s.size();
+}
+
+bool has_nonzero_digit(std::string_view s) {
+    for (const char c : s) {
+        if (c == 'e' || c == 'E') break;
+        if (c >= '1' && c <= '9') return true;
+    }
+    return false;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::vector<std::string> split_list(const std::string_view whole, std::string_view option) {
+    std::vector<std::string> items;
+    std::string_view list = whole;
+    while (true) {
+        const std::size_t comma = list.find(',');
+        const std::string_view item = trim(list.substr(0, comma));
+        if (item.empty()) throw usage_error(fmt::format("{}: empty entry in the list '{}'", option, whole));
+        items.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+__float128 parse_binary128(const std::string& text, std::string_view option) {
+    mpfr_number x(113);
+    std::string s = text;
+    if (!s.empty() && s.front() == '+') s.erase(0, 1);
+    char* end = nullptr;
+    mpfr_strtofr(x.get(), s.c_str(), &end, 10, MPFR_RNDN);
+    if (end == nullptr || *end != '\0' || s.empty()) {
+        throw usage_error(fmt::format("{}: '{}' is not a decimal number", option, text));
+    }
+    return mpfr_get_float128(x.get(), MPFR_RNDN);
+}
+
+std::string binary128_text(__float128 v) {
+    mpfr_number x(113);
+    mpfr_set_float128(x.get(), v, MPFR_RNDN);  // exact
+    if (mpfr_nan_p(x.get())) return "nan";
+    if (mpfr_inf_p(x.get())) return mpfr_signbit(x.get()) ? "-inf" : "inf";
+    char buf[128];
+    mpfr_snprintf(buf, sizeof buf, "%.35Re", x.get());
+    std::string out = buf;
+    if (mpfr_zero_p(x.get()) && mpfr_signbit(x.get()) && out.front() != '-') out.insert(0, "-");
+    return out;
+}
+#endif
+
+// ----------------------------------------------------------------------------------------------
+// Index specifications and shards
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+long long parse_integer(std::string_view item, std::string_view whole, std::string_view option) {
+    std::string_view s = trim(item);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        if (ec == std::errc::result_out_of_range) {
+            throw usage_error(fmt::format("{}: '{}' in '{}' is out of range (|value| < 2^63)", option, item, whole));
+        }
+        throw usage_error(fmt::format("{}: '{}' in '{}' is not an integer", option, item, whole));
+    }
+    return v;
+}
+
+std::vector<std::string_view> split_colons(std::string_view s) {
+    std::vector<std::string_view> parts;
+    while (true) {
+        const std::size_t c = s.find(':');
+        parts.push_back(s.substr(0, c));
+        if (c == std::string_view::npos) break;
+        s.remove_prefix(c + 1);
+    }
+    return parts;
+}
+
+}  // namespace
+
+std::vector<long long> parse_index_spec(std::string_view text, std::string_view option, long long min_value,
+                                        long long max_value) {
+    std::vector<long long> values;
+    const auto check = [&](long long v, std::string_view item) {
+        if (v < min_value || v > max_value) {
+            throw usage_error(
+                fmt::format("{}: {} (from '{}') is out of range: values must lie in [{}, {}]", option, v, item, min_value, max_value));
+        }
+    };
+    const auto push = [&](long long v, std::string_view item) {
+        check(v, item);
+        if (static_cast<long long>(values.size()) >= max_spec_values) {
+            throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_spec_values));
+        }
+        values.push_back(v);
+    };
+    for (const std::string& item_s : split_list(text, option)) {
+        const std::string_view item = item_s;
+        std::vector<std::string_view> parts = split_colons(item);
+        if (parts.size() == 1) {
+            push(parse_integer(parts[0], item, option), item);
+        } else if (parts[0] == "log") {
+            if (parts.size() != 4) {
+                throw usage_error(fmt::format("{}: '{}': a log range is log:a:b:n", option, item));
+            }
+            const long long a = parse_integer(parts[1], item, option);
+            const long long b = parse_integer(parts[2], item, option);
+            const long long n = parse_integer(parts[3], item, option);
+            if (a < 1 || b < a) throw usage_error(fmt::format("{}: '{}': log:a:b:n needs 1 <= a <= b", option, item));
+            if (n < 2 || n > max_spec_values) {
+                throw usage_error(fmt::format("{}: '{}': log:a:b:n needs 2 <= n <= {}", option, item, max_spec_values));
+            }
+            check(a, item);
+            check(b, item);
+            // a (b/a)^(k/(n-1)), rounded to nearest (long double: exact enough for integers < 2^63
+            // to round correctly except within 1e-19 relative of a half-integer).
+            const long double la = std::log(static_cast<long double>(a));
+            const long double lb = std::log(static_cast<long double>(b));
+            long long last = -1;
+            for (long long k = 0; k < n; ++k) {
+                long long v = 0;
+                if (k == 0) {
+                    v = a;
+                } else if (k == n - 1) {
+                    v = b;
+                } else {
+                    const long double t = static_cast<long double>(k) / static_cast<long double>(n - 1);
+                    v = std::llround(std::exp(la + (lb - la) * t));
+                    v = std::clamp(v, a, b);
+                }
+                if (v != last) push(v, item);
+                last = v;
+            }
+        } else {
+            if (parts.size() > 3) {
+                throw usage_error(fmt::format("{}: '{}': a range is a:b or a:b:step", option, item));
+            }
+            const long long a = parse_integer(parts[0], item, option);
+            const long long b = parse_integer(parts[1], item, option);
+            const long long step = parts.size() == 3 ? parse_integer(parts[2], item, option) : 1;
+            if (step < 1) throw usage_error(fmt::format("{}: '{}': the step must be >= 1", option, item));
+            if (b < a) throw usage_error(fmt::format("{}: '{}': a range a:b needs a <= b", option, item));
+            check(a, item);
+            check(b, item);
+            if ((b - a) / step + 1 + static_cast<long long>(values.size()) > max_spec_values) {
+                throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_spec_values));
+            }
+            for (long long v = a;; v += step) {
+                values.push_back(v);
+                if (b - v < step) break;
+            }
+        }
+    }
+    return values;
+}
+
+std::pair<std::size_t, std::size_t> shard::range(std::size_t n) const {
+    const auto c = static_cast<std::size_t>(count);
+    const auto at = [&](long long k) {
+        // floor(k n / count) = k q + floor(k r / count) with n = q count + r; k r < count^2 <= 10^12
+        const auto kk = static_cast<std::size_t>(k);
+        return kk * (n / c) + kk * (n % c) / c;
+    };
+    return {at(index), at(index + 1)};
+}
+
+shard parse_shard(std::string_view text) {
+    const std::size_t slash = text.find('/');
+    const auto bad = [&] {
+        return usage_error(fmt::format("--shard: '{}' is not i/N with integers 0 <= i < N (e.g. 0/4 ... 3/4)", text));
+    };
+    if (slash == std::string_view::npos) throw bad();
+    shard s;
+    const std::string_view a = text.substr(0, slash);
+    const std::string_view b = text.substr(slash + 1);
+    auto r1 = std::from_chars(a.data(), a.data() + a.size(), s.index);
+    auto r2 = std::from_chars(b.data(), b.data() + b.size(), s.count);
+    if (a.empty() || b.empty() || r1.ec != std::errc{} || r1.ptr != a.data() + a.size() || r2.ec != std::errc{} ||
+        r2.ptr != b.data() + b.size() || s.count < 1 || s.index < 0 || s.index >= s.count || s.count > 1'000'000) {
+        throw bad();
+    }
+    return s;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Interruption, progress, threads
+// ----------------------------------------------------------------------------------------------
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+long long now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void install_interrupt_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool interrupted() { return g_interrupted != 0; }
+
+void check_interrupted() {
+    if (interrupted()) throw interrupted_error();
+}
+
+progress::progress(std::string label, long long total, bool quiet)
+    : label_(std::move(label)), total_(total), enabled_(!quiet && total > 0 && ::isatty(STDERR_FILENO) == 1),
+      start_ns_(now_ns()) {
+    next_draw_ns_ = start_ns_ + 1'000'000'000LL;  // nothing for the first second
+}
+
+progress::~progress() {
+    if (drawn_.load()) {
+        draw(done_.load());
+        std::fputc('\n', stderr);
+    }
+}
+
+void progress::advance(long long n) {
+    const long long done = done_.fetch_add(n, std::memory_order_relaxed) + n;
+    if (!enabled_) return;
+    const long long t = now_ns();
+    long long next = next_draw_ns_.load(std::memory_order_relaxed);
+    if (t < next) return;
+    if (!next_draw_ns_.compare_exchange_strong(next, t + 200'000'000LL)) return;  // one drawer at a time
+    draw(done);
+}
+
+void progress::draw(long long done) {
+    if (!enabled_) return;
+    drawn_ = true;
+    const double frac = total_ > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)) : 1.0;
+    const double elapsed = static_cast<double>(now_ns() - start_ns_) * 1e-9;
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(static_cast<std::size_t>(width), '.');
+    const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+    fmt::print(stderr, "\r{} [{}] {:5.1f}% {}/{} {:.0f}s elapsed, ~{:.0f}s left ", label_, bar, 100 * frac, done, total_,
+               elapsed, eta);
+    std::fflush(stderr);
+}
+
+unsigned thread_count(int requested) {
+    if (requested > 0) return static_cast<unsigned>(requested);
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1u : hw;
+}
+
+void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std::function<void(std::size_t)>& body) {
+    if (n == 0) return;
+    if (grain == 0) grain = 1;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto worker = [&] {
+        try {
+            while (!stop.load(std::memory_order_relaxed)) {
+                if (interrupted()) {
+                    stop = true;
+                    break;
+                }
+                const std::size_t begin = next.fetch_add(grain);
+                if (begin >= n) break;
+                const std::size_t end = std::min(n, begin + grain);
+                for (std::size_t i = begin; i < end; ++i) body(i);
+            }
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(error_mutex);
+            if (!error) error = std::current_exception();
+            stop = true;
+        }
+    };
+    const unsigned t = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>((n + grain - 1) / grain)));
+    std::vector<std::thread> pool;
+    pool.reserve(t - 1);
+    for (unsigned i = 1; i < t; ++i) pool.emplace_back(worker);
+    worker();
+    for (std::thread& th : pool) th.join();
+    if (error) std::rethrow_exception(error);
+    check_interrupted();
+}
+
+// ----------------------------------------------------------------------------------------------
+// Output
+// ----------------------------------------------------------------------------------------------
+
+std::string shell_quote(std::string_view arg) {
+    constexpr std::string_view safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%^";
+    if (!arg.empty() && arg.find_first_not_of(safe) == std::string_view::npos) return std::string(arg);
+    std::string quoted = "'";
+    for (const char c : arg) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted += c;
+        }
+    }
+    quoted += '\'';
+    return quoted;
+}
+
+namespace {
+
+/// Blocks SIGINT and SIGTERM for its lifetime (they are delivered, if pending, when it ends).
+class signals_held {
+public:
+    signals_held() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, &old_);
+    }
+    ~signals_held() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+    signals_held(const signals_held&) = delete;
+    signals_held& operator=(const signals_held&) = delete;
+
+private:
+    sigset_t old_;
+};
+
+/// Removes a temporary file unless release() was called; closes it if still open.
+class temp_file {
+public:
+    temp_file(std::filesystem::path path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+    ~temp_file() {
+        if (file_ != nullptr) std::fclose(file_);
+        if (!released_) {
+            std::error_code ignored;
+            std::filesystem::remove(path_, ignored);
+        }
+    }
+    std::FILE* file() const { return file_; }
+    const std::filesystem::path& path() const { return path_; }
+    void close() {
+        std::FILE* f = std::exchange(file_, nullptr);
+        if (std::fclose(f) != 0) {
+            throw io_error(fmt::format("--out: cannot write {}: {}", path_.string(), std::strerror(errno)));
+        }
+    }
+    void release() { released_ = true; }
+
+private:
+    std::filesystem::path path_;
+    std::FILE* file_;
+    bool released_ = false;
+};
+
+}  // namespace
+
+void write_atomically(const std::string& out_name, const std::vector<std::string>& pieces) {
+    namespace fs = std::filesystem;
+    const fs::path out(out_name);
+    if (out.filename().empty()) throw io_error(fmt::format("--out: '{}' names no file", out.string()));
+    const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+
+    const signals_held hold;  // an interrupt now waits until the rename is done or undone
+    check_interrupted();
+    fs::path tmp_path;
+    std::FILE* f = nullptr;
+    for (int attempt = 0; f == nullptr; ++attempt) {
+        tmp_path = dir / fmt::format(".{}.tmp-{}-{}", out.filename().string(), static_cast<long>(::getpid()), attempt);
+        f = std::fopen(tmp_path.c_str(), "wx");  // "x": fail rather than reuse an existing file
+        if (f == nullptr && (errno != EEXIST || attempt >= 100)) {
+            throw io_error(fmt::format("--out: cannot create {}: {}", tmp_path.string(), std::strerror(errno)));
+        }
+    }
+    temp_file tmp(tmp_path, f);
+
+    const auto fail = [&](std::string_view what) {
+        return io_error(fmt::format("--out: cannot {} {}: {}", what, tmp.path().string(), std::strerror(errno)));
+    };
+    for (const std::string& data : pieces) {
+        if (std::fwrite(data.data(), 1, data.size(), tmp.file()) != data.size()) throw fail("write");
+    }
+    if (std::fflush(tmp.file()) != 0) throw fail("write");
+    if (::fsync(::fileno(tmp.file())) != 0) throw fail("sync");
+    tmp.close();
+
+    std::error_code ec;
+    fs::rename(tmp.path(), out, ec);
+    if (ec) {
+        throw io_error(fmt::format("--out: cannot rename {} to {}: {}", tmp.path().string(), out.string(), ec.message()));
+    }
+    tmp.release();
+}
+
+void emit(const std::vector<std::string>& pieces, const std::string& out) {
+    check_interrupted();
+    if (out.empty()) {
+        for (const std::string& data : pieces) {
+            if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
+                throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+            }
+        }
+        if (std::fflush(stdout) != 0) throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+    } else {
+        write_atomically(out, pieces);
+    }
+}
+
+std::string metadata_header(std::string_view subcommand, std::string_view command_line) {
+    return fmt::format("# posenc {}\n# command: {}\n# posenc_version: {}\n", subcommand, command_line, POSENC_VERSION);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Encoding options
+// ----------------------------------------------------------------------------------------------
+
+void add_encoding_options(CLI::App* app, encoding_options& o) {
+    app->add_option("--dim", o.dim, "Head dimension (even, > 0)")->capture_default_str();
+    app->add_option("--base", o.base, "RoPE base theta (> 1)")->capture_default_str();
+    app->add_option("--variant", o.variant, "Frequency variant")
+        ->check(CLI::IsMember({"default", "linear", "dynamic", "yarn", "llama3", "longrope"}))
+        ->capture_default_str();
+    app->add_option("--layout", o.layout, "Pair layout: interleaved (GPT-J, ggml mode 0) or half-split (NeoX, HF rotate_half)")
+        ->check(CLI::IsMember({"interleaved", "half-split"}))
+        ->capture_default_str();
+    app->add_option("--partial-rotary-factor", o.partial_rotary_factor, "Fraction of the head that rotates, in (0, 1]")
+        ->capture_default_str();
+    app->add_option("--factor", o.factor, "Scaling factor (>= 1): linear, dynamic, yarn, llama3, longrope")->capture_default_str();
+    app->add_option("--original-max-position-embeddings", o.original_max_position_embeddings,
+                    "Pretraining context: yarn, llama3, longrope (0: not given)")
+        ->capture_default_str();
+    app->add_option("--max-position-embeddings", o.max_position_embeddings,
+                    "Context length: dynamic; yarn/longrope derive factor from it when --factor is 1 (0: not given)")
+        ->capture_default_str();
+    app->add_option("--seq-len", o.seq_len, "Current sequence length: dynamic, longrope (0: not given)")->capture_default_str();
+    app->add_option("--beta-fast", o.beta_fast, "yarn")->capture_default_str();
+    app->add_option("--beta-slow", o.beta_slow, "yarn")->capture_default_str();
+    app->add_option("--mscale", o.mscale, "yarn (0: not given)")->capture_default_str();
+    app->add_option("--mscale-all-dim", o.mscale_all_dim, "yarn (0: not given)")->capture_default_str();
+    app->add_option("--attention-factor", o.attention_factor, "yarn, longrope (0: derived from the factor)")
+        ->capture_default_str();
+    app->add_option("--truncate", o.truncate, "yarn: floor/ceil the correction range (true/false)")->capture_default_str();
+    app->add_option("--low-freq-factor", o.low_freq_factor, "llama3")->capture_default_str();
+    app->add_option("--high-freq-factor", o.high_freq_factor, "llama3")->capture_default_str();
+    app->add_option("--short-factor", o.short_factor, "longrope: comma list, one per pair");
+    app->add_option("--long-factor", o.long_factor, "longrope: comma list, one per pair");
+}
+
+posenc::rope_variant variant_from_name(std::string_view v) {
+    if (v == "default") return posenc::rope_variant::standard;
+    if (v == "linear") return posenc::rope_variant::linear;
+    if (v == "dynamic") return posenc::rope_variant::dynamic;
+    if (v == "yarn") return posenc::rope_variant::yarn;
+    if (v == "llama3") return posenc::rope_variant::llama3;
+    if (v == "longrope") return posenc::rope_variant::longrope;
+    throw usage_error(fmt::format("--variant: unknown variant '{}'", v));
+}
+
+std::string option_name(std::string_view parameter) {
+    std::string name = "--";
+    for (const char c : parameter) name += c == '_' ? '-' : c;
+    if (name == "--head-dim") name = "--dim";
+    return name;
+}
+
+std::string encoding_metadata(const encoding_options& o) {
+    fmt::memory_buffer csv;
+    const auto out = std::back_inserter(csv);
+    fmt::format_to(out, "# dim: {}\n# base: {}\n# variant: {}\n# layout: {}\n# partial_rotary_factor: {}\n", o.dim, o.base,
+                   o.variant, o.layout, o.partial_rotary_factor);
+    fmt::format_to(out, "# factor: {}\n# original_max_position_embeddings: {}\n# max_position_embeddings: {}\n# seq_len: {}\n",
+                   o.factor, o.original_max_position_embeddings, o.max_position_embeddings, o.seq_len);
+    fmt::format_to(out, "# beta_fast: {}\n# beta_slow: {}\n# mscale: {}\n# mscale_all_dim: {}\n# attention_factor_option: {}\n",
+                   o.beta_fast, o.beta_slow, o.mscale, o.mscale_all_dim, o.attention_factor);
+    fmt::format_to(out, "# truncate: {}\n# low_freq_factor: {}\n# high_freq_factor: {}\n# short_factor: {}\n# long_factor: {}\n",
+                   o.truncate ? "true" : "false", o.low_freq_factor, o.high_freq_factor,
+                   o.short_factor.empty() ? "-" : o.short_factor, o.long_factor.empty() ? "-" : o.long_factor);
+    return fmt::to_string(csv);
+}
+
+}  // namespace posenc_cli

@@ -1,0 +1,403 @@
+// The posenc tool's shared machinery: errors and exit statuses, number parsing and printing at every
+// precision, list and range specifications, sharding, threads, progress, interruption and atomic
+// CSV output. Each subcommand lives in its own source file and registers itself with
+// `posenc_cli::registry`.
+#pragma once
+
+#include <posenc/encodings/rope.hpp>
+#include <posenc/math.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/multiprecision/cpp_bin_float.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#ifndef POSENC_VERSION
+#error "POSENC_VERSION must be defined by the build (see experiments/CMakeLists.txt)"
+#endif
+
+namespace posenc_cli {
+
+namespace mp = boost::multiprecision;
+
+inline constexpr int exit_io_error = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_interrupted = 130;  // 128 + SIGINT, as shells report it
+
+/// A problem with the command line: reported with the argument it concerns, exit status 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// A problem reading or writing files: exit status 1.
+struct io_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// The run was interrupted (SIGINT, SIGTERM): nothing was written, exit status 130.
+struct interrupted_error : std::runtime_error {
+    interrupted_error() : std::runtime_error("interrupted; no output written") {}
+};
+
+// ----------------------------------------------------------------------------------------------
+// Subcommands
+// ----------------------------------------------------------------------------------------------
+
+/// What main needs from a subcommand: its CLI11 app and the function that runs it once parsed.
+struct subcommand {
+    CLI::App* app;
+    std::function<int(std::string_view command_line)> run;
+};
+
+using registry = std::vector<subcommand>;
+
+void register_eval(CLI::App& app, registry& r);
+void register_freqs(CLI::App& app, registry& r);
+void register_decay(CLI::App& app, registry& r);
+void register_context(CLI::App& app, registry& r);  // context and min-base
+void register_precision(CLI::App& app, registry& r);
+
+// ----------------------------------------------------------------------------------------------
+// Precisions
+// ----------------------------------------------------------------------------------------------
+
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+inline constexpr bool have_float128 = true;
+#else
+inline constexpr bool have_float128 = false;
+#endif
+
+/// The --precision values every numeric subcommand accepts.
+inline const std::vector<std::string>& precision_names() {
+    static const std::vector<std::string> names{"float", "double", "long-double", "float128", "50", "100"};
+    return names;
+}
+
+inline constexpr std::string_view precision_help =
+    "float, double, long-double, float128 (g++ builds), 50 or 100 (decimal digits: Boost cpp_bin_float_50/100)";
+
+template <class T>
+struct type_tag {
+    using type = T;
+};
+
+/// Calls f(type_tag<T>{}, type_name) for the number type of `precision`; throws usage_error for an
+/// unknown precision or float128 in a build without it.
+template <class F>
+decltype(auto) with_precision(std::string_view precision, F&& f) {
+    if (precision == "float") return f(type_tag<float>{}, std::string_view("float"));
+    if (precision == "double") return f(type_tag<double>{}, std::string_view("double"));
+    if (precision == "long-double") return f(type_tag<long double>{}, std::string_view("long double"));
+    if (precision == "float128") {
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+        return f(type_tag<__float128>{}, std::string_view("__float128"));
+#else
+        throw usage_error("--precision: float128 needs a build with GCC's __float128 (this tool was built without it)");
+#endif
+    }
+    if (precision == "50") return f(type_tag<mp::cpp_bin_float_50>{}, std::string_view("boost::multiprecision::cpp_bin_float_50"));
+    if (precision == "100") return f(type_tag<mp::cpp_bin_float_100>{}, std::string_view("boost::multiprecision::cpp_bin_float_100"));
+    throw usage_error(fmt::format("--precision: unknown precision '{}' (expected {})", precision, precision_help));
+}
+
+/// True for GCC's __float128 (which std::is_floating_point also accepts in GNU modes).
+template <class T>
+inline constexpr bool is_float128 =
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+    std::is_same_v<T, __float128>;
+#else
+    false;
+#endif
+
+/// float, double, long double.
+template <class T>
+inline constexpr bool is_native = std::is_floating_point_v<T> && !is_float128<T>;
+
+/// Significand bits of T.
+template <class T>
+inline constexpr int significand_bits = posenc::real_traits<T>::digits;
+
+// ----------------------------------------------------------------------------------------------
+// Numbers: parsing and printing
+// ----------------------------------------------------------------------------------------------
+
+std::string_view trim(std::string_view s);
+
+/// Comma-separated items (trimmed, none empty), errors naming `option`.
+std::vector<std::string> split_list(std::string_view whole, std::string_view option);
+
+/// True for a decimal number [+-](digits[.digits]|.digits)[e[+-]digits], or inf/infinity/nan.
+bool is_decimal(std::string_view s);
+bool is_special(std::string_view s);
+bool has_nonzero_digit(std::string_view s);
+
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+/// `text` rounded to nearest binary128 (MPFR at 113 bits; correctly rounded except for results in
+/// binary128's subnormal range, below 2^-16382, which are rounded twice); throws usage_error naming
+/// `option` when it is not a number.
+__float128 parse_binary128(const std::string& text, std::string_view option);
+/// 36 significant digits (binary128's max_digits10), scientific notation.
+std::string binary128_text(__float128 v);
+#endif
+
+/// Parses one decimal number, rounded to nearest in T; errors name `option` and `precision`.
+template <class T>
+T parse_number(const std::string& text, std::string_view precision, std::string_view option) {
+    const bool special = is_special(text);
+    if (!special && !is_decimal(text)) {
+        throw usage_error(fmt::format("{}: '{}' is not a decimal number", option, text));
+    }
+    const auto out_of_range = [&] {
+        return usage_error(fmt::format("{}: '{}' is out of range at precision {}", option, text, precision));
+    };
+    if constexpr (is_native<T>) {
+        std::string_view s = text;
+        if (!s.empty() && s.front() == '+') s.remove_prefix(1);  // from_chars takes no '+'
+        T value{};
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec == std::errc::result_out_of_range) throw out_of_range();
+        if (ec != std::errc{} || end != s.data() + s.size()) {
+            throw usage_error(fmt::format("{}: '{}' is not a decimal number", option, text));
+        }
+        return value;
+    } else if constexpr (!is_float128<T>) {
+        T value;
+        try {
+            value = T(text);
+        } catch (const std::exception&) {
+            throw usage_error(fmt::format("{}: '{}' is not a decimal number", option, text));
+        }
+        if (!special && (mp::isinf(value) || (value == 0 && has_nonzero_digit(text)))) throw out_of_range();
+        if (!special && value == 0 && text.front() == '-') value = -value;  // keep the sign of -0
+        return value;
+    } else {
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+        const T value = parse_binary128(text, option);
+        if (!special && (!posenc::math::detail::is_finite(value) || (value == T(0) && has_nonzero_digit(text)))) {
+            throw out_of_range();
+        }
+        return value;
+#endif
+    }
+}
+
+/// Every digit T carries: max_digits10 significant digits for the native types and __float128
+/// (36), Boost's str(0, scientific) for the multiprecision types (all their digits).
+template <class T>
+std::string to_text(const T& v) {
+    if constexpr (is_native<T>) {
+        return fmt::format("{:.{}e}", v, std::numeric_limits<T>::max_digits10 - 1);
+    } else if constexpr (!is_float128<T>) {
+        std::string s = v.str(0, std::ios_base::scientific);
+        if (v == 0 && mp::signbit(v) && (s.empty() || s.front() != '-')) s.insert(0, "-");
+        return s;
+    } else {
+#if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
+        return binary128_text(v);
+#endif
+    }
+}
+
+/// Appends to_text(v) to `buf` (for the native types without a temporary string).
+template <class T>
+void append_text(fmt::memory_buffer& buf, const T& v) {
+    if constexpr (is_native<T>) {
+        // the same text as to_text (correctly rounded, max_digits10 significant digits); std::to_chars
+        // is the faster route for the million-row CSVs of posenc decay
+        char tmp[64];
+        const auto r = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::scientific,
+                                     std::numeric_limits<T>::max_digits10 - 1);
+        buf.append(tmp, r.ptr);
+    } else {
+        const std::string s = to_text(v);
+        buf.append(s.data(), s.data() + s.size());
+    }
+}
+
+/// The printed type name's significand width, for metadata.
+template <class T>
+std::string precision_metadata(std::string_view precision, std::string_view type_name) {
+    return fmt::format("# precision: {}\n# type: {}\n# significand_bits: {}\n", precision, type_name, significand_bits<T>);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Index specifications (distances, positions) and sharding
+// ----------------------------------------------------------------------------------------------
+
+/// The largest number of values a specification may expand to.
+inline constexpr long long max_spec_values = 100'000'000;
+
+/// Expands a comma list of items, each an integer, `a:b` (a to b inclusive, step 1), `a:b:step`
+/// (a, a + step, ... <= b) or `log:a:b:n` (n values a (b/a)^(k/(n-1)), k = 0 .. n-1, rounded to the
+/// nearest integer, duplicates removed, so possibly fewer than n; 1 <= a <= b). Values keep the
+/// order written; every value lies in [min_value, max_value]. Errors name `option`.
+std::vector<long long> parse_index_spec(std::string_view text, std::string_view option, long long min_value,
+                                        long long max_value);
+
+/// --shard i/N: 0 <= i < N.
+struct shard {
+    long long index = 0;
+    long long count = 1;
+    /// The rows [begin, end) of n that this shard writes: contiguous blocks, in order, so the N
+    /// outputs concatenate (headers aside) to the unsharded one.
+    [[nodiscard]] std::pair<std::size_t, std::size_t> range(std::size_t n) const;
+    [[nodiscard]] std::string text() const { return fmt::format("{}/{}", index, count); }
+};
+
+shard parse_shard(std::string_view text);
+
+// ----------------------------------------------------------------------------------------------
+// Threads, progress, interruption
+// ----------------------------------------------------------------------------------------------
+
+/// Installs SIGINT/SIGTERM handlers that only set a flag (idempotent).
+void install_interrupt_handlers();
+/// True once SIGINT or SIGTERM arrived.
+bool interrupted();
+/// Throws interrupted_error when interrupted().
+void check_interrupted();
+
+/// A progress bar on stderr: shown only when stderr is a terminal, not --quiet, and the run has
+/// lasted over a second. Thread-safe; `advance` is cheap.
+class progress {
+public:
+    progress(std::string label, long long total, bool quiet);
+    ~progress();
+    progress(const progress&) = delete;
+    progress& operator=(const progress&) = delete;
+    void advance(long long n = 1);
+
+private:
+    void draw(long long done);
+    std::string label_;
+    long long total_;
+    bool enabled_;
+    std::atomic<long long> done_{0};
+    std::atomic<long long> next_draw_ns_{0};
+    long long start_ns_;
+    std::atomic<bool> drawn_{false};
+};
+
+/// Number of worker threads: `requested` if > 0, else the hardware concurrency (at least 1).
+unsigned thread_count(int requested);
+
+/// Runs body(i) for i in [0, n) on `threads` threads, in blocks of `grain` consecutive indices
+/// handed out in order; stops early (and rethrows) on an exception, checks interruption between
+/// blocks. body must only write state owned by index i, so results do not depend on `threads`.
+void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std::function<void(std::size_t)>& body);
+
+// ----------------------------------------------------------------------------------------------
+// Output
+// ----------------------------------------------------------------------------------------------
+
+/// The argument as a POSIX shell would need it quoted.
+std::string shell_quote(std::string_view arg);
+
+/// Writes the concatenation of `pieces` to `out` atomically: a temporary file in the same
+/// directory, fsync, rename. SIGINT/SIGTERM are held back while the temporary file exists, so an
+/// interrupted run leaves either no file or the complete one. Throws io_error naming --out.
+void write_atomically(const std::string& out, const std::vector<std::string>& pieces);
+
+/// Prints the CSV (the concatenation of `pieces`), or writes it atomically to `out` (empty:
+/// standard output).
+void emit(const std::vector<std::string>& pieces, const std::string& out);
+inline void emit(std::string csv, const std::string& out) { emit(std::vector<std::string>{std::move(csv)}, out); }
+
+/// The first metadata lines every CSV starts with.
+std::string metadata_header(std::string_view subcommand, std::string_view command_line);
+
+// ----------------------------------------------------------------------------------------------
+// Encoding options, shared by every subcommand that takes an encoding (HF names in kebab case)
+// ----------------------------------------------------------------------------------------------
+
+struct encoding_options {
+    int dim = 128;
+    std::string base = "10000";
+    std::string variant = "default";
+    std::string layout = "half-split";
+    std::string partial_rotary_factor = "1";
+    std::string factor = "1";
+    long original_max_position_embeddings = 0;
+    long max_position_embeddings = 0;
+    long seq_len = 0;
+    std::string beta_fast = "32";
+    std::string beta_slow = "1";
+    std::string mscale = "0";
+    std::string mscale_all_dim = "0";
+    std::string attention_factor = "0";
+    bool truncate = true;
+    std::string low_freq_factor = "1";
+    std::string high_freq_factor = "4";
+    std::string short_factor;
+    std::string long_factor;
+};
+
+void add_encoding_options(CLI::App* app, encoding_options& o);
+
+posenc::rope_variant variant_from_name(std::string_view v);
+
+/// "--original-max-position-embeddings" for the parameter "original_max_position_embeddings".
+std::string option_name(std::string_view parameter);
+
+/// Every encoding parameter as a metadata line, defaults included.
+std::string encoding_metadata(const encoding_options& o);
+
+template <class T>
+std::vector<T> parse_list(const std::string& text, std::string_view precision, std::string_view option) {
+    std::vector<T> values;
+    if (text.empty()) return values;
+    for (const std::string& item : split_list(text, option)) values.push_back(parse_number<T>(item, precision, option));
+    return values;
+}
+
+/// The RoPE parameters at precision T, every number read at that precision.
+template <class T>
+posenc::rope_params<T> rope_params_from(const encoding_options& o, std::string_view precision) {
+    posenc::rope_params<T> p;
+    p.head_dim = o.dim;
+    p.base = parse_number<T>(o.base, precision, "--base");
+    p.variant = variant_from_name(o.variant);
+    p.layout = o.layout == "interleaved" ? posenc::pair_layout::interleaved : posenc::pair_layout::half_split;
+    p.partial_rotary_factor = parse_number<T>(o.partial_rotary_factor, precision, "--partial-rotary-factor");
+    p.factor = parse_number<T>(o.factor, precision, "--factor");
+    p.original_max_position_embeddings = o.original_max_position_embeddings;
+    p.max_position_embeddings = o.max_position_embeddings;
+    p.seq_len = o.seq_len;
+    p.beta_fast = parse_number<T>(o.beta_fast, precision, "--beta-fast");
+    p.beta_slow = parse_number<T>(o.beta_slow, precision, "--beta-slow");
+    p.mscale = parse_number<T>(o.mscale, precision, "--mscale");
+    p.mscale_all_dim = parse_number<T>(o.mscale_all_dim, precision, "--mscale-all-dim");
+    p.attention_factor = parse_number<T>(o.attention_factor, precision, "--attention-factor");
+    p.truncate = o.truncate;
+    p.low_freq_factor = parse_number<T>(o.low_freq_factor, precision, "--low-freq-factor");
+    p.high_freq_factor = parse_number<T>(o.high_freq_factor, precision, "--high-freq-factor");
+    p.short_factor = parse_list<T>(o.short_factor, precision, "--short-factor");
+    p.long_factor = parse_list<T>(o.long_factor, precision, "--long-factor");
+    return p;
+}
+
+/// The RoPE of the options at precision T; an invalid parameter becomes a usage_error naming
+/// its option.
+template <class T>
+posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision) {
+    const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
+    try {
+        return posenc::rope<T>(params);
+    } catch (const posenc::invalid_parameter& e) {
+        throw usage_error(fmt::format("{}: {}", option_name(e.parameter()), e.what()));
+    }
+}
+
+}  // namespace posenc_cli

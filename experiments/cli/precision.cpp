@@ -1,0 +1,250 @@
+// posenc precision: how far reduced-precision RoPE pipelines are from the truth, position by position.
+//
+// For each position m and pipeline, against a 50-digit reference (cpp_bin_float_50: theta_i of the
+// chosen variant correctly rounded at 50 digits, the angle m theta_i exact, cos and sin by posenc::math):
+//   angle_max, angle_mean     |angle used by the pipeline - m theta_i| over the rotated pairs (rad)
+//   cos_sin_max, cos_sin_mean max(|cos error|, |sin error|) over the pairs
+//   logit_max, logit_mean     |<R_m q, k>_pipeline - <R_m q, k>_exact| over --samples seeded Gaussian
+//                             (q, k) (k unrotated, i.e. at position 0, so the whole phase error at m
+//                             shows), q and k rounded to float32 and used as such by both sides
+// Pipelines:
+//   fp32-product     HF transformers: inv_freq = 1 / base^(float(2i)/d) in float32, angle =
+//                    float32(float32(m) * inv_freq), cos/sin in float32 (`rotary_emb` forward)
+//   fp32-recurrence  ggml (ggml_rope, CPU): theta_scale = powf(base, -2/d), theta = (float)m, and per
+//                    pair cosf/sinf(theta), theta *= theta_scale (default and linear variants only)
+//   bf16, fp16       positions, frequencies (the fp32-product ones) and cos/sin outputs rounded to
+//                    bfloat16 / IEEE binary16 (round to nearest even), angle and logit in float32;
+//                    an fp16 position above 65504 is infinite, and its errors are reported as inf
+//   posenc           the float32 path of posenc's kernels: theta_i correctly rounded to double, the
+//                    angle m theta_i formed exactly (TwoProduct), cos/sin of that angle (posenc::math,
+//                    double) rounded once to float32
+// float32 cos/sin of an angle are taken as the correctly rounded value (double cos rounded once),
+// i.e. the best any float32 math library can do; the errors shown are those of the pipelines'
+// angles and roundings, not of a particular libm. For scaling variants other than default, the
+// fp32/bf16/fp16 pipelines start from the correctly rounded float32 frequencies of the variant.
+#include "common.hpp"
+
+#include <posenc/properties/common.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace posenc_cli {
+namespace {
+
+using big = mp::cpp_bin_float_50;
+
+/// x rounded to nearest even with `bits` significand bits (implicit one included), normal
+/// exponents >= min_exp (subnormals below), +-inf beyond max_finite: binary16 (11, -14, 65504) and
+/// bfloat16 (8, -126, 3.3895e38). Exact in double for float inputs.
+float round_to_format(float x, int bits, int min_exp, double max_finite) {
+    if (!std::isfinite(x) || x == 0.0f) return x;
+    const double v = x;
+    int e = 0;
+    std::frexp(v, &e);  // v = f 2^e, f in [0.5, 1)
+    const int exp = std::max(e - 1, min_exp);
+    const double quantum = std::ldexp(1.0, exp - (bits - 1));
+    const double r = std::nearbyint(v / quantum) * quantum;  // default rounding: to nearest even
+    const double top = max_finite + std::ldexp(1.0, static_cast<int>(std::floor(std::log2(max_finite))) - bits);
+    if (std::fabs(r) >= top) return x > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+    return static_cast<float>(r);
+}
+
+float bf16(float x) { return round_to_format(x, 8, -126, 3.3895313892515355e38); }
+float fp16(float x) { return round_to_format(x, 11, -14, 65504.0); }
+
+float identity(float x) { return x; }
+
+float cos_f(float a) { return static_cast<float>(std::cos(static_cast<double>(a))); }
+float sin_f(float a) { return static_cast<float>(std::sin(static_cast<double>(a))); }
+
+struct precision_options {
+    encoding_options enc;
+    std::string positions;
+    std::string pipelines = "fp32-product,fp32-recurrence,bf16,fp16,posenc";
+    long long samples = 16;
+    unsigned long long seed = 0;
+    int threads = 0;
+    std::string shard_text = "0/1";
+    bool quiet = false;
+    std::string out;
+};
+
+/// One pipeline's cos, sin and angle (as a big number, exact) of pair i at position m.
+struct pair_value {
+    float c;
+    float s;
+    big angle;
+    bool finite;
+};
+
+std::string precision_csv(const precision_options& o, std::string_view command_line) {
+    const std::vector<std::string> pipes = split_list(o.pipelines, "--pipelines");
+    for (const std::string& p : pipes) {
+        if (p != "fp32-product" && p != "fp32-recurrence" && p != "bf16" && p != "fp16" && p != "posenc") {
+            throw usage_error(fmt::format("--pipelines: unknown pipeline '{}' (expected fp32-product, fp32-recurrence, bf16, "
+                                          "fp16 or posenc)",
+                                          p));
+        }
+        if (p == "fp32-recurrence" && o.enc.variant != "default" && o.enc.variant != "linear") {
+            throw usage_error("--pipelines: fp32-recurrence emulates ggml's default and linear RoPE only (--variant)");
+        }
+    }
+    if (o.samples < 1 || o.samples > 1'000'000) throw usage_error("--samples: must be in [1, 10^6]");
+    const posenc::rope<big> ref = make_rope<big>(o.enc, "50");
+    const posenc::rope<double> rd = make_rope<double>(o.enc, "double");
+    const std::size_t n = static_cast<std::size_t>(ref.pairs());
+    const int rot = ref.rotary_dim();
+    const std::vector<long long> positions = parse_index_spec(o.positions, "--positions", 0, 1LL << 24);
+    const shard sh = parse_shard(o.shard_text);
+    const std::pair<std::size_t, std::size_t> rows_range = sh.range(positions.size());
+    const std::size_t begin = rows_range.first;
+    const std::size_t end = rows_range.second;
+
+    // HF's float32 inv_freq (default variant) or the correctly rounded float32 frequencies.
+    const float base_f = parse_number<float>(o.enc.base, "float", "--base");
+    std::vector<float> inv_hf(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (o.enc.variant == "default") {
+            const float e = static_cast<float>(2 * i) / static_cast<float>(rot);
+            const float p = static_cast<float>(std::pow(static_cast<double>(base_f), static_cast<double>(e)));
+            inv_hf[i] = 1.0f / p;
+        } else {
+            inv_hf[i] = static_cast<float>(ref.inv_freq()[i]);
+        }
+    }
+    const float factor_f = o.enc.variant == "linear" ? parse_number<float>(o.enc.factor, "float", "--factor") : 1.0f;
+    const float freq_scale = 1.0f / factor_f;
+    const float theta_scale = static_cast<float>(std::pow(static_cast<double>(base_f), static_cast<double>(-2.0f / static_cast<float>(rot))));
+
+    // Seeded (q, k) pairs, float32, as complex pairs (q_i, k_i).
+    posenc::gaussian_source<double> g(static_cast<std::uint64_t>(o.seed));
+    const auto ns = static_cast<std::size_t>(o.samples);
+    std::vector<float> q(ns * 2 * n), k(ns * 2 * n);
+    for (std::size_t s = 0; s < ns; ++s) {
+        for (std::size_t i = 0; i < 2 * n; ++i) q[s * 2 * n + i] = static_cast<float>(g.next());
+        for (std::size_t i = 0; i < 2 * n; ++i) k[s * 2 * n + i] = static_cast<float>(g.next());
+    }
+
+    const std::size_t rows = end - begin;
+    std::vector<std::string> text(rows);
+    progress bar("posenc precision", static_cast<long long>(rows), o.quiet);
+    parallel_for(rows, thread_count(o.threads), 1, [&](std::size_t row) {
+        const long long m = positions[begin + row];
+        const big mb = big(m);
+        std::vector<big> rc(n), rs(n), ra(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto sc = posenc::detail::sincos_of_product(mb, ref.inv_freq()[i]);
+            rc[i] = sc.cos;
+            rs[i] = sc.sin;
+            ra[i] = mb * ref.inv_freq()[i];  // to 50 digits (relative error 2^-168)
+        }
+        std::vector<big> logit_ref(ns);
+        for (std::size_t s = 0; s < ns; ++s) {
+            big acc = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const big qa = q[s * 2 * n + 2 * i], qb = q[s * 2 * n + 2 * i + 1];
+                const big ka = k[s * 2 * n + 2 * i], kb = k[s * 2 * n + 2 * i + 1];
+                acc += (rc[i] * qa - rs[i] * qb) * ka + (rs[i] * qa + rc[i] * qb) * kb;
+            }
+            logit_ref[s] = acc;
+        }
+        fmt::memory_buffer buf;
+        const auto out = std::back_inserter(buf);
+        std::vector<pair_value> v(n);
+        for (const std::string& p : pipes) {
+            if (p == "fp32-product" || p == "bf16" || p == "fp16") {
+                float (*rnd)(float) = p == "bf16" ? bf16 : p == "fp16" ? fp16 : identity;
+                const float pos = rnd(static_cast<float>(m));
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float a = pos * rnd(inv_hf[i]);
+                    v[i] = {rnd(cos_f(a)), rnd(sin_f(a)), big(a), std::isfinite(a)};
+                }
+            } else if (p == "fp32-recurrence") {
+                float theta = static_cast<float>(m);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float a = freq_scale * theta;  // ggml: theta_interp = freq_scale * theta_extrap
+                    v[i] = {cos_f(a), sin_f(a), big(a), std::isfinite(a)};
+                    theta *= theta_scale;
+                }
+            } else {  // posenc
+                const double md = static_cast<double>(m);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const auto a = posenc::math::detail::two_prod(md, rd.inv_freq()[i]);  // exact angle
+                    const auto sc = posenc::detail::sincos_dd(a);
+                    v[i] = {static_cast<float>(sc.cos), static_cast<float>(sc.sin), big(a.hi) + big(a.lo), true};
+                }
+            }
+            bool finite = true;
+            for (const pair_value& pv : v) finite = finite && pv.finite;
+            if (!finite) {
+                fmt::format_to(out, "{},{},inf,inf,inf,inf,inf,inf\n", m, p);
+                continue;
+            }
+            double amax = 0, asum = 0, cmax = 0, csum = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double ae = static_cast<double>(abs(big(v[i].angle - ra[i])));
+                const double ce = std::max(static_cast<double>(abs(big(big(v[i].c) - rc[i]))),
+                                           static_cast<double>(abs(big(big(v[i].s) - rs[i]))));
+                amax = std::max(amax, ae);
+                asum += ae;
+                cmax = std::max(cmax, ce);
+                csum += ce;
+            }
+            double lmax = 0, lsum = 0;
+            for (std::size_t s = 0; s < ns; ++s) {
+                float acc = 0;  // float32 logit, as the pipeline computes it
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float qa = q[s * 2 * n + 2 * i], qb = q[s * 2 * n + 2 * i + 1];
+                    const float ka = k[s * 2 * n + 2 * i], kb = k[s * 2 * n + 2 * i + 1];
+                    acc += (v[i].c * qa - v[i].s * qb) * ka + (v[i].s * qa + v[i].c * qb) * kb;
+                }
+                const double le = static_cast<double>(abs(big(big(acc) - logit_ref[s])));
+                lmax = std::max(lmax, le);
+                lsum += le;
+            }
+            const double pn = static_cast<double>(n);
+            fmt::format_to(out, "{},{},{},{},{},{},{},{}\n", m, p, to_text(amax), to_text(asum / pn), to_text(cmax),
+                           to_text(csum / pn), to_text(lmax), to_text(lsum / static_cast<double>(ns)));
+        }
+        text[row] = fmt::to_string(buf);
+        bar.advance();
+    });
+
+    std::string csv = metadata_header("precision", command_line) + encoding_metadata(o.enc);
+    csv += fmt::format("# positions: {}\n# pipelines: {}\n# samples: {}\n# seed: {}\n", o.positions, o.pipelines, o.samples,
+                       o.seed);
+    csv += "# reference: cpp_bin_float_50 (theta at 50 digits, exact angle m*theta, posenc::math cos/sin)\n";
+    csv += "# logit: <R_m q, k> with q, k ~ N(0, I) rounded to float32, k unrotated; errors are absolute\n";
+    csv += fmt::format("# rotary_dim: {}\n# shard: {} (rows {} to {} of {})\n# out: {}\n", rot, sh.text(), begin, end,
+                       positions.size(), o.out.empty() ? std::string("-") : o.out);
+    csv += "position,pipeline,angle_max,angle_mean,cos_sin_max,cos_sin_mean,logit_max,logit_mean\n";
+    for (const std::string& t : text) csv += t;
+    return csv;
+}
+
+}  // namespace
+
+void register_precision(CLI::App& app, registry& r) {
+    auto o = std::make_shared<precision_options>();
+    CLI::App* cmd = app.add_subcommand(
+        "precision", "Errors of float32/bf16/fp16 RoPE pipelines against a 50-digit reference, per position (CSV position,"
+                     "pipeline,angle_max,angle_mean,cos_sin_max,cos_sin_mean,logit_max,logit_mean)");
+    add_encoding_options(cmd, o->enc);
+    cmd->add_option("--positions", o->positions, "Positions m in [0, 2^24]: a:b[:step], log:a:b:n or comma lists")->required();
+    cmd->add_option("--pipelines", o->pipelines, "Comma list of fp32-product, fp32-recurrence, bf16, fp16, posenc")
+        ->capture_default_str();
+    cmd->add_option("--samples", o->samples, "Number of seeded (q, k) pairs for the logit error")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed of the (q, k) generator")->capture_default_str();
+    cmd->add_option("--threads", o->threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+    cmd->add_option("--shard", o->shard_text, "Write only shard i of N (0 <= i < N) of the positions")->capture_default_str();
+    cmd->add_flag("--quiet", o->quiet, "No progress bar");
+    cmd->add_option("--out", o->out, "Write the CSV to this file (atomically) instead of standard output");
+    r.push_back({cmd, [o](std::string_view command_line) {
+                     emit(precision_csv(*o, command_line), o->out);
+                     return 0;
+                 }});
+}
+
+}  // namespace posenc_cli

@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+"""End-to-end checks of the posenc experiment runners (decay, context, min-base, precision) and of
+scripts/plot, one check per ctest entry (tests/CMakeLists.txt: cli.<check>).
+
+Expected values are independent of posenc:
+- mpmath at 60 digits for the decay quantities (closed forms of RoFormer eq. 37, Men et al. eq. 9,
+  Vaswani §3.5), computed here;
+- tests/data/cli_tables.json (scripts/gen_cli_tables.py: numpy scan + mpmath signs) for context and
+  min-base;
+- a numpy float32 emulation of the fp32-product and fp32-recurrence pipelines (the formulas the
+  precision runner documents), against mpmath, for the precision study.
+
+Usage: check_cli.py --posenc BIN --root SRC --work DIR CHECK
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import mpmath
+import numpy as np
+
+mpmath.mp.dps = 60
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Runner:
+    def __init__(self, posenc, root, work):
+        self.posenc, self.root, self.work = posenc, root, work
+
+    def run(self, *args, rc=0):
+        p = subprocess.run([self.posenc, *args], capture_output=True, text=True, timeout=300)
+        expect(p.returncode == rc, f"posenc {' '.join(args)}: exit status {p.returncode}, expected {rc}\n"
+                                   f"stderr: {p.stderr[-2000:]}")
+        print(f"posenc {' '.join(args)}: exit status {rc} as expected")
+        return p
+
+    def csv(self, *args):
+        out = self.run(*args).stdout
+        meta = [line for line in out.splitlines() if line.startswith("#")]
+        body = [line for line in out.splitlines() if line and not line.startswith("#")]
+        header = body[0].split(",")
+        rows = [r.split(",") for r in body[1:]]
+        return meta, header, rows, out
+
+
+def thetas(dim, base):
+    b = mpmath.mpf(base)
+    return [b ** (-mpmath.mpf(2 * i) / dim) for i in range(dim // 2)]
+
+
+def rounded(values, bits):
+    """Each value rounded to nearest with a `bits`-bit significand: the frequencies a runner at that
+    precision uses (posenc computes theta_i correctly rounded to its number type)."""
+    with mpmath.workprec(bits):
+        return [+v for v in values]
+
+
+def roformer_bound(th, r):
+    s, total = mpmath.mpc(0), mpmath.mpf(0)
+    for t in th:
+        s += mpmath.expj(r * t)
+        total += abs(s)
+    return total / len(th)
+
+
+def b_sum(th, r):
+    return mpmath.fsum(mpmath.cos(r * t) for t in th)
+
+
+def rel_err(got, want):
+    want = mpmath.mpf(want)
+    return abs(mpmath.mpf(got) - want) / abs(want)
+
+
+# ---------------------------------------------------------------------------------------------------
+# decay
+# ---------------------------------------------------------------------------------------------------
+
+def check_decay_roformer(r):
+    th = thetas(128, 10000)
+    # distances with varying steps (each computed from its exact angle) and a range (recurrence path),
+    # against the curve of the frequencies rounded to the runner's type
+    for prec, bits, tol in (("double", 53, 1e-13), ("50", 168, 1e-45)):
+        # double: 64 moduli of partial sums, each term within a few ulps, plus at most 255 steps of
+        # the exact unit rotation (about 255 * 3 ulps): 1e-13 relative leaves a margin of ~3x.
+        # 50 digits: the same count of ulps of 2^-167 is below 1e-46.
+        _, header, rows, _ = r.csv("decay", "--quantity", "roformer-bound", "--dim", "128", "--distances",
+                                   "0,1,2,10,100,256,1000,65536,1000000,0:300:7", "--precision", prec)
+        expect(header == ["distance", "value"], f"header {header}")
+        expect(len(rows) == 9 + 43, f"{len(rows)} rows")
+        worst = 0
+        th_t = rounded(th, bits)
+        for d, v in rows:
+            worst = max(worst, rel_err(v, roformer_bound(th_t, int(d))))
+        print(f"roformer-bound at {prec}: max relative error {float(worst):.3e} (bound {tol})")
+        expect(worst <= tol, f"roformer-bound {prec}: relative error {worst} > {tol}")
+    _, _, rows, _ = r.csv("decay", "--quantity", "roformer-bound", "--dim", "128", "--distances", "0")
+    expect(rows[0][1] == "3.2500000000000000e+01", f"value at 0 is (d/2 + 1)/2 = 32.5 exactly, got {rows[0][1]}")
+
+
+def check_decay_sums(r):
+    th = thetas(64, 500000)
+    for q in ("b-sum", "sinusoidal-dot"):
+        _, _, rows, _ = r.csv("decay", "--quantity", q, "--dim", "64", "--base", "500000", "--distances",
+                              "0:600:3,12345,-77", "--precision", "long-double")
+        worst = 0
+        th_t = rounded(th, 64)
+        for d, v in rows:
+            worst = max(worst, abs(mpmath.mpf(v) - b_sum(th_t, int(d))))
+        # 32 cosines, each within ~255 * 3 ulps (long double, 2^-64) after the recurrence: 1e-15 absolute
+        print(f"{q}: max absolute error {float(worst):.3e}")
+        expect(worst <= 1e-15, f"{q}: absolute error {worst}")
+    # 2D axial, x_then_y: along x only the first half of the pairs turn (theta_k = base^(-4k/d))
+    th2 = [mpmath.mpf(100) ** (-mpmath.mpf(4 * k) / 32) for k in range(8)] + [mpmath.mpf(0)] * 8
+    _, _, rows, _ = r.csv("decay", "--quantity", "roformer-bound", "--encoding", "rope2d-axial", "--dim", "32",
+                          "--base", "100", "--axis", "x", "--distances", "0:40:5")
+    th2 = rounded(th2, 53)
+    worst = max(rel_err(v, roformer_bound(th2, int(d))) for d, v in rows)
+    print(f"2D axial along x: max relative error {float(worst):.3e}")
+    expect(worst <= 1e-13, "2D axial roformer-bound")
+    # along y for y_then_x is the same as along x for x_then_y
+    _, _, rows_y, _ = r.csv("decay", "--quantity", "roformer-bound", "--encoding", "rope2d-axial", "--dim", "32",
+                            "--base", "100", "--axis", "y", "--axial-order", "y-then-x", "--distances", "0:40:5")
+    expect(rows_y == rows, "axial y (y-then-x) equals axial x (x-then-y)")
+    # RoPE-Mixed along the diagonal: w_t = theta_x[t] + theta_y[t] (rope-vit init at alpha)
+    alpha = mpmath.mpf("0.3")
+    m = [mpmath.mpf(10) ** (-mpmath.mpf(4 * k) / 16) for k in range(4)]
+    tx = [mk * mpmath.cos(alpha) for mk in m] + [mk * mpmath.cos(mpmath.pi / 2 + alpha) for mk in m]
+    ty = [mk * mpmath.sin(alpha) for mk in m] + [mk * mpmath.sin(mpmath.pi / 2 + alpha) for mk in m]
+    w = [a + b for a, b in zip(tx, ty)]
+    _, _, rows, _ = r.csv("decay", "--quantity", "b-sum", "--encoding", "rope2d-mixed", "--dim", "16", "--base",
+                          "10", "--alpha", "0.3", "--axis", "diagonal", "--distances", "0:50:10,1000")
+    worst = max(abs(mpmath.mpf(v) - b_sum(w, int(d))) for d, v in rows)
+    # alpha is read as the double nearest 0.3: its error (2^-55) moves each angle by < 1e-13 at r = 1000
+    print(f"2D mixed diagonal b-sum: max absolute error {float(worst):.3e}")
+    expect(worst <= 1e-11, "2D mixed diagonal b-sum")
+
+
+def check_decay_gaussian(r):
+    th = thetas(64, 10000)
+    n = 4000
+    _, header, rows, _ = r.csv("decay", "--quantity", "gaussian", "--dim", "64", "--distances", "0,5,50,500",
+                               "--samples", str(n), "--seed", "7")
+    expect(header == ["distance", "value", "std"], f"header {header}")
+    for d, mean, sd in rows:
+        # Barbero et al. Prop. 3.2: mean 0; 5 standard errors (false alarm about 6e-7, and the seed is fixed)
+        expect(abs(float(mean)) <= 5 * float(sd) / math.sqrt(n), f"independent mean at {d}: {mean} (sd {sd})")
+        expect(abs(float(sd) - 8) < 1.0, f"sd at {d} is sqrt(d) = 8 for independent N(0, I) vectors, got {sd}")
+    _, _, rows, _ = r.csv("decay", "--quantity", "gaussian", "--gaussian-k", "correlated", "--dim", "64",
+                          "--distances", "0,5,50,500", "--samples", str(n), "--seed", "7")
+    for d, mean, sd in rows:
+        want = 2 * float(b_sum(th, int(d)))  # Men et al. Theorem 1: E = tr(R_r) = 2 B_{r,theta}
+        expect(abs(float(mean) - want) <= 5 * float(sd) / math.sqrt(n), f"correlated mean at {d}: {mean} vs {want}")
+    # same seed, same numbers; the thread count does not matter
+    a = r.csv("decay", "--quantity", "gaussian", "--dim", "64", "--distances", "0:20", "--samples", "50", "--threads", "1")
+    b = r.csv("decay", "--quantity", "gaussian", "--dim", "64", "--distances", "0:20", "--samples", "50", "--threads", "2")
+    expect(a[2] == b[2], "gaussian rows independent of --threads")
+
+
+# ---------------------------------------------------------------------------------------------------
+# context, min-base
+# ---------------------------------------------------------------------------------------------------
+
+def tables(r):
+    return json.load(open(os.path.join(r.root, "tests", "data", "cli_tables.json")))
+
+
+def check_context(r):
+    t = tables(r)
+    meta, header, rows, _ = r.csv("context", "--dim", "128", "--bases", "10000,500000,1000000")
+    expect(header == ["base", "first_negative_m", "context_length"], f"header {header}")
+    for base, fn, cl in rows:
+        want = t["context"][str(int(float(base)))]
+        expect(int(fn) == want and int(cl) == want - 1, f"context base {base}: {fn}, {cl}; expected {want}")
+    expect(any("Men et al. 2024 eq. 10" in m for m in meta), "definition in the metadata")
+
+
+def check_min_base(r):
+    t = tables(r)
+    for conv in ("through-L", "through-L-minus-1"):
+        meta, header, rows, _ = r.csv("min-base", "--dim", "128", "--context", "256,512,1024,2048", "--grid-digits", "2",
+                                      f"--{conv}")
+        expect(header[:2] == ["context", "min_base"], f"header {header}")
+        expect(any(line.startswith(f"# convention: {conv}") for line in meta), f"convention {conv} stated")
+        for ctx, mb, fn, nb in rows:
+            want = t["min_base"][conv][ctx]
+            expect(float(mb) == want["min_base"], f"{conv} L={ctx}: min_base {mb}, expected {want['min_base']}")
+            wf = want["first_negative_m"]
+            expect(fn == ("none" if wf < 0 else str(wf)), f"{conv} L={ctx}: first_negative_m {fn}, expected {wf}")
+            wn = want["next_inadmissible_base"]
+            expect(nb == ("none" if wn is None else f"{float(wn):g}") or (wn is not None and float(nb) == wn),
+                   f"{conv} L={ctx}: next_inadmissible_base {nb}, expected {wn}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# precision
+# ---------------------------------------------------------------------------------------------------
+
+def f32(x):
+    return np.float32(x)
+
+
+def check_precision(r):
+    d, base = 64, 10000
+    th = thetas(d, base)
+    positions = [0, 1, 15962, 65535, 1048576]
+    _, header, rows, _ = r.csv("precision", "--dim", str(d), "--positions", ",".join(map(str, positions)), "--samples", "4")
+    expect(header == ["position", "pipeline", "angle_max", "angle_mean", "cos_sin_max", "cos_sin_mean", "logit_max",
+                      "logit_mean"], f"header {header}")
+    got = {(int(row[0]), row[1]): row for row in rows}
+    expect(len(got) == 5 * len(positions), f"{len(got)} rows")
+    # independent float32 emulation of the documented pipelines
+    bf = f32(base)
+    inv = np.array([f32(1.0) / f32(math.pow(float(bf), float(f32(2 * i) / f32(d)))) for i in range(d // 2)], dtype=np.float32)
+    scale = f32(math.pow(float(bf), float(f32(-2.0) / f32(d))))
+    for m in positions:
+        prod = (f32(m) * inv).astype(np.float32)
+        rec, t = [], f32(m)
+        for _ in range(d // 2):
+            rec.append(t)
+            t = f32(t * scale)
+        for name, angles in (("fp32-product", prod), ("fp32-recurrence", rec)):
+            want = max(abs(mpmath.mpf(float(a)) - m * th[i]) for i, a in enumerate(angles))
+            have = mpmath.mpf(got[(m, name)][2])
+            # the runner prints the double nearest its error: 1e-15 relative
+            expect(abs(have - want) <= 1e-14 * max(want, 1e-300) + 1e-300,
+                   f"{name} at {m}: angle_max {have}, emulation {want}")
+        # posenc's float path: cos/sin correctly rounded to float: at most half an ulp of float at 1
+        cs = float(got[(m, "posenc")][4])
+        expect(cs <= 2.0 ** -25 * 1.0000001, f"posenc cos_sin_max at {m}: {cs} > 2^-25")
+    expect(got[(1048576, "fp16")][2] == "inf", "fp16 position 2^20 overflows: reported as inf")
+    print("precision: fp32 pipelines match the float32 emulation; posenc within half an ulp of float")
+
+
+# ---------------------------------------------------------------------------------------------------
+# sharding, interruption, arguments, metadata, plot
+# ---------------------------------------------------------------------------------------------------
+
+def body(text):
+    return [line for line in text.splitlines(keepends=True) if not line.startswith("#")][1:]
+
+
+def check_shards(r):
+    cases = [
+        ["decay", "--quantity", "roformer-bound", "--dim", "32", "--distances", "0:1000,5000:6000:7,log:1:100000:50"],
+        ["decay", "--quantity", "gaussian", "--dim", "16", "--distances", "0:300", "--samples", "20"],
+        ["context", "--dim", "64", "--bases", "1000,2000,5000,10000,20000"],
+        ["min-base", "--dim", "64", "--context", "64,128,256,512,1024"],
+        ["precision", "--dim", "32", "--positions", "log:1:100000:11"],
+    ]
+    for args in cases:
+        whole = body(r.run(*args).stdout)
+        for n in (2, 3, 7):
+            parts = []
+            for i in range(n):
+                parts += body(r.run(*args, "--shard", f"{i}/{n}").stdout)
+            expect(parts == whole, f"{args[0]}: {n} shards do not concatenate to the unsharded rows")
+    print("shards concatenate to the unsharded output")
+
+
+def check_interrupt(r):
+    out = os.path.join(r.work, "long.csv")
+    p = subprocess.Popen([r.posenc, "decay", "--quantity", "roformer-bound", "--distances", "0:200000", "--precision",
+                          "100", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    expect(p.poll() is None, "the long run finished before it could be interrupted")
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    expect(p.returncode == 130, f"interrupted run: exit status {p.returncode}, expected 130")
+    expect(os.listdir(r.work) == [], f"interrupted run left files: {os.listdir(r.work)}")
+    expect(b"interrupted" in err, f"message: {err!r}")
+    print("SIGINT: exit 130, no file, no temporary file")
+
+
+def check_bad_args(r):
+    bad = [
+        (["decay", "--quantity", "nope", "--distances", "0:1"], "--quantity"),
+        (["decay", "--quantity", "b-sum", "--distances", "5:1"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:10:0"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "log:0:10:5"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "1,,2"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "x"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "16777217", "--precision", "float"], "--distances"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--precision", "float256"], "--precision"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--dim", "7"], "--dim"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--base", "1"], "--base"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--shard", "3/3"], "--shard"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--shard", "a/b"], "--shard"),
+        (["decay", "--quantity", "gaussian", "--distances", "0:1", "--samples", "1"], "--samples"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--axis", "y"], "--axis"),
+        (["decay", "--quantity", "sinusoidal-dot", "--distances", "0:1", "--variant", "yarn"], "--variant"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--threads", "-1"], "--threads"),
+        (["decay", "--quantity", "b-sum"], "--distances"),
+        (["context", "--dim", "128", "--bases", "0.5"], "--base"),
+        (["min-base", "--context", "0"], "--context"),
+        (["min-base", "--context", "100", "--grid-digits", "9"], "--grid-digits"),
+        (["min-base", "--context", "100", "--through-L", "--through-L-minus-1"], "--through-L"),
+        (["min-base", "--context", "100", "--base-min", "1"], "--base-min"),
+        (["precision", "--positions", "0:10", "--pipelines", "fp8"], "--pipelines"),
+        (["precision", "--positions", "0:10", "--pipelines", "fp32-recurrence", "--variant", "yarn", "--factor", "4",
+          "--original-max-position-embeddings", "4096"], "--pipelines"),
+        (["precision", "--positions", "-1"], "--positions"),
+    ]
+    for args, name in bad:
+        p = r.run(*args, rc=2)
+        expect(name in p.stderr, f"posenc {' '.join(args)}: message does not name {name}: {p.stderr!r}")
+        expect(p.stdout == "", f"posenc {' '.join(args)}: wrote to stdout on error")
+    for sub in ("decay", "context", "min-base", "precision"):
+        p = r.run(sub, "--help")
+        expect("--out" in p.stdout and "--shard" in p.stdout, f"{sub} --help lists --out and --shard")
+
+
+def check_metadata(r):
+    meta, _, _, _ = r.csv("decay", "--quantity", "roformer-bound", "--distances", "0:2")
+    keys = {m[1:].split(":", 1)[0].strip() for m in meta if ":" in m}
+    for k in ("command", "posenc_version", "quantity", "dim", "base", "variant", "layout", "factor", "precision",
+              "significand_bits", "distances", "shard", "seed", "samples", "axis"):
+        expect(k in keys, f"metadata line '{k}' missing (defaults must be explicit)")
+    out = os.path.join(r.work, "d.csv")
+    r.run("decay", "--quantity", "b-sum", "--distances", "0:2", "--out", out)
+    expect(sorted(os.listdir(r.work)) == ["d.csv"], f"files: {os.listdir(r.work)}")
+    r.run("decay", "--quantity", "b-sum", "--distances", "0:2", "--out", os.path.join(r.work, "missing", "d.csv"), rc=1)
+
+
+def check_plot(r):
+    plot = os.path.join(r.root, "scripts", "plot")
+    csvs = []
+    for i, args in enumerate([["decay", "--quantity", "roformer-bound", "--distances", "0:64"],
+                              ["min-base", "--dim", "64", "--context", "64,128"],
+                              ["precision", "--dim", "32", "--positions", "1,10,100"]]):
+        path = os.path.join(r.work, f"{i}.csv")
+        r.run(*args, "--out", path)
+        csvs.append(path)
+    for path in csvs:
+        p = subprocess.run([sys.executable, plot, path], capture_output=True, text=True, timeout=120)
+        expect(p.returncode == 0, f"scripts/plot {path}: {p.stderr}")
+        png = path[:-4] + ".png"
+        expect(open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG")
+    bad = os.path.join(r.work, "bad.csv")
+    open(bad, "w").write("a,b\n1,2\n")
+    p = subprocess.run([sys.executable, plot, bad], capture_output=True, text=True, timeout=120)
+    expect(p.returncode != 0 and "not a posenc CSV" in p.stderr, "scripts/plot rejects a foreign CSV")
+    print("scripts/plot: PNGs written, foreign CSV rejected")
+
+
+CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--posenc", required=True)
+    p.add_argument("--root", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("check", choices=sorted(CHECKS))
+    a = p.parse_args()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    try:
+        CHECKS[a.check](Runner(a.posenc, a.root, a.work))
+    except Failure as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    print(f"cli.{a.check}: passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
