@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -245,6 +246,7 @@ std::vector<long long> parse_index_spec(std::string_view text, std::string_view 
             if ((b - a) / step + 1 + static_cast<long long>(values.size()) > max_spec_values) {
                 throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_spec_values));
             }
+            values.reserve(values.size() + static_cast<std::size_t>((b - a) / step + 1));
             for (long long v = a;; v += step) {
                 values.push_back(v);
                 if (b - v < step) break;
@@ -431,86 +433,96 @@ private:
     sigset_t old_;
 };
 
-/// Removes a temporary file unless release() was called; closes it if still open.
-class temp_file {
-public:
-    temp_file(std::filesystem::path path, std::FILE* file) : path_(std::move(path)), file_(file) {}
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-    ~temp_file() {
-        if (file_ != nullptr) std::fclose(file_);
-        if (!released_) {
-            std::error_code ignored;
-            std::filesystem::remove(path_, ignored);
-        }
-    }
-    std::FILE* file() const { return file_; }
-    const std::filesystem::path& path() const { return path_; }
-    void close() {
-        std::FILE* f = std::exchange(file_, nullptr);
-        if (std::fclose(f) != 0) {
-            throw io_error(fmt::format("--out: cannot write {}: {}", path_.string(), std::strerror(errno)));
-        }
-    }
-    void release() { released_ = true; }
-
-private:
-    std::filesystem::path path_;
-    std::FILE* file_;
-    bool released_ = false;
-};
-
 }  // namespace
 
-void write_atomically(const std::string& out_name, const std::vector<std::string>& pieces) {
+csv_output::csv_output(const std::string& out) : out_(out) {
     namespace fs = std::filesystem;
-    const fs::path out(out_name);
-    if (out.filename().empty()) throw io_error(fmt::format("--out: '{}' names no file", out.string()));
-    const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-
-    const signals_held hold;  // an interrupt now waits until the rename is done or undone
-    check_interrupted();
-    fs::path tmp_path;
-    std::FILE* f = nullptr;
-    for (int attempt = 0; f == nullptr; ++attempt) {
-        tmp_path = dir / fmt::format(".{}.tmp-{}-{}", out.filename().string(), static_cast<long>(::getpid()), attempt);
-        f = std::fopen(tmp_path.c_str(), "wx");  // "x": fail rather than reuse an existing file
-        if (f == nullptr && (errno != EEXIST || attempt >= 100)) {
-            throw io_error(fmt::format("--out: cannot create {}: {}", tmp_path.string(), std::strerror(errno)));
+    if (out_.empty()) {
+        file_ = stdout;
+        return;
+    }
+    const fs::path target(out_);
+    if (target.filename().empty()) throw io_error(fmt::format("--out: '{}' names no file", out_));
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    for (int attempt = 0; file_ == nullptr; ++attempt) {
+        tmp_path_ = (dir / fmt::format(".{}.tmp-{}-{}", target.filename().string(), static_cast<long>(::getpid()), attempt)).string();
+        file_ = std::fopen(tmp_path_.c_str(), "wx");  // "x": fail rather than reuse an existing file
+        if (file_ == nullptr && (errno != EEXIST || attempt >= 100)) {
+            throw io_error(fmt::format("--out: cannot create {}: {}", tmp_path_, std::strerror(errno)));
         }
     }
-    temp_file tmp(tmp_path, f);
+}
 
+csv_output::~csv_output() {
+    if (out_.empty() || committed_) return;
+    if (file_ != nullptr) std::fclose(file_);
+    std::error_code ignored;
+    std::filesystem::remove(tmp_path_, ignored);
+}
+
+void csv_output::write(std::string_view piece) {
+    if (std::fwrite(piece.data(), 1, piece.size(), file_) != piece.size()) {
+        if (out_.empty()) throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+        throw io_error(fmt::format("--out: cannot write {}: {}", tmp_path_, std::strerror(errno)));
+    }
+    written_ += static_cast<long long>(piece.size());
+#if defined(__linux__)
+    // Start the write-back of every 8 MiB as it is written, so that the fsync of commit() has
+    // little left to wait for (sync_file_range only queues the pages; durability still comes from
+    // fsync).
+    constexpr long long sync_every = 8LL << 20;
+    if (!out_.empty() && written_ - synced_ >= sync_every) {
+        if (std::fflush(file_) != 0) throw io_error(fmt::format("--out: cannot write {}: {}", tmp_path_, std::strerror(errno)));
+        ::sync_file_range(::fileno(file_), synced_, written_ - synced_, SYNC_FILE_RANGE_WRITE);  // a hint: failure is harmless
+        synced_ = written_;
+    }
+#endif
+}
+
+void csv_output::commit() {
+    check_interrupted();
+    if (out_.empty()) {
+        if (std::fflush(stdout) != 0) throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
+        committed_ = true;
+        return;
+    }
     const auto fail = [&](std::string_view what) {
-        return io_error(fmt::format("--out: cannot {} {}: {}", what, tmp.path().string(), std::strerror(errno)));
+        return io_error(fmt::format("--out: cannot {} {}: {}", what, tmp_path_, std::strerror(errno)));
     };
-    for (const std::string& data : pieces) {
-        if (std::fwrite(data.data(), 1, data.size(), tmp.file()) != data.size()) throw fail("write");
-    }
-    if (std::fflush(tmp.file()) != 0) throw fail("write");
-    if (::fsync(::fileno(tmp.file())) != 0) throw fail("sync");
-    tmp.close();
+    if (std::fflush(file_) != 0) throw fail("write");
+    if (::fsync(::fileno(file_)) != 0) throw fail("sync");
+    std::FILE* f = std::exchange(file_, nullptr);
+    if (std::fclose(f) != 0) throw fail("write");
 
+    const signals_held hold;  // an interrupt now waits until the rename is done
+    check_interrupted();
     std::error_code ec;
-    fs::rename(tmp.path(), out, ec);
-    if (ec) {
-        throw io_error(fmt::format("--out: cannot rename {} to {}: {}", tmp.path().string(), out.string(), ec.message()));
+    std::filesystem::rename(tmp_path_, out_, ec);
+    if (ec) throw io_error(fmt::format("--out: cannot rename {} to {}: {}", tmp_path_, out_, ec.message()));
+    committed_ = true;
+}
+
+void ordered_writer::submit(std::size_t index, std::string_view piece) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (index == next_) {
+        out_.write(piece);
+        ++next_;
+    } else {
+        pending_[index] = std::string(piece);
+        ready_[index] = 1;
     }
-    tmp.release();
+    while (next_ < ready_.size() && ready_[next_] != 0) {
+        out_.write(pending_[next_]);
+        std::string().swap(pending_[next_]);
+        ++next_;
+    }
 }
 
 void emit(const std::vector<std::string>& pieces, const std::string& out) {
     check_interrupted();
-    if (out.empty()) {
-        for (const std::string& data : pieces) {
-            if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
-                throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
-            }
-        }
-        if (std::fflush(stdout) != 0) throw io_error(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
-    } else {
-        write_atomically(out, pieces);
-    }
+    csv_output sink(out);
+    for (const std::string& piece : pieces) sink.write(piece);
+    sink.commit();
 }
 
 std::string metadata_header(std::string_view subcommand, std::string_view command_line) {

@@ -13,10 +13,12 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdio>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -305,13 +307,49 @@ void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std:
 /// The argument as a POSIX shell would need it quoted.
 std::string shell_quote(std::string_view arg);
 
-/// Writes the concatenation of `pieces` to `out` atomically: a temporary file in the same
-/// directory, fsync, rename. SIGINT/SIGTERM are held back while the temporary file exists, so an
-/// interrupted run leaves either no file or the complete one. Throws io_error naming --out.
-void write_atomically(const std::string& out, const std::vector<std::string>& pieces);
+/// Where a CSV goes: standard output, or a file written atomically. For a file, a temporary file
+/// in the same directory receives the pieces as they are written; commit() flushes it, fsyncs it
+/// and renames it over the target (SIGINT/SIGTERM held back during the rename). If commit() is
+/// never reached (an error, an interrupt), the destructor removes the temporary file, so the
+/// target is either untouched or complete. Errors are io_error naming --out.
+class csv_output {
+public:
+    explicit csv_output(const std::string& out);  // empty: standard output
+    ~csv_output();
+    csv_output(const csv_output&) = delete;
+    csv_output& operator=(const csv_output&) = delete;
+    void write(std::string_view piece);
+    void commit();
+
+private:
+    std::string out_;
+    std::string tmp_path_;
+    std::FILE* file_ = nullptr;
+    long long written_ = 0;
+    long long synced_ = 0;
+    bool committed_ = false;
+};
+
+/// Collects the pieces of a CSV that worker threads produce in any order (piece i from the i-th
+/// block of rows) and writes them to a csv_output in index order as soon as each is complete, so a
+/// long run neither holds its whole output in memory nor waits for the disk at the end.
+class ordered_writer {
+public:
+    ordered_writer(csv_output& out, std::size_t pieces) : out_(out), pending_(pieces), ready_(pieces, 0) {}
+    /// Thread-safe. Piece `index` is written at once if every earlier one has been, else copied
+    /// and kept until they have.
+    void submit(std::size_t index, std::string_view piece);
+
+private:
+    csv_output& out_;
+    std::mutex mutex_;
+    std::vector<std::string> pending_;
+    std::vector<char> ready_;
+    std::size_t next_ = 0;
+};
 
 /// Prints the CSV (the concatenation of `pieces`), or writes it atomically to `out` (empty:
-/// standard output).
+/// standard output), through a csv_output.
 void emit(const std::vector<std::string>& pieces, const std::string& out);
 inline void emit(std::string csv, const std::string& out) { emit(std::vector<std::string>{std::move(csv)}, out); }
 

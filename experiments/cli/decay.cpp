@@ -16,11 +16,13 @@
 // Every angle r w_j is formed exactly (TwoProduct) and its cosine and sine are taken by an accurate
 // routine: glibc's sin/cos (which reduce exactly and are accurate to within 1 ulp) for double and
 // long double, double arithmetic rounded once for float, posenc::math for __float128 and the
-// multiprecision types. Along runs of equally spaced distances, e^{i r w_j} is advanced by the exact
-// step rotation e^{i s w_j} for at most 255 steps before it is recomputed, so each term carries at
-// most about 255 * 3 ulps of relative error: 3e-14 in double, well inside the 1e-12 this runner is
-// checked to. Chunks of 256 rows are fixed by the row index in the whole distance list, so results
-// do not depend on --threads or --shard.
+// multiprecision types. Distances go in chunks of 256 rows fixed by the row index in the whole
+// distance list, so results do not depend on --threads or --shard. In a chunk of equally spaced
+// distances (step s), e^{i r w_j} is computed exactly for the first row and reached from it by the
+// exactly computed rotations e^{i s w_j} (rows 1 to 7) and e^{i 8 s w_j} (each later row from the row
+// eight before it): at most 7 + 31 = 38 complex products, each adding about 3 ulps of relative
+// error, 3e-14 in double, well inside the 1e-12 this runner is checked to. Other chunks are
+// evaluated exactly row by row. The rows go to the output as the chunks finish, in order.
 #include "common.hpp"
 
 #include <posenc/encodings/rope2d.hpp>
@@ -28,6 +30,7 @@
 #include <posenc/properties/common.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 
 namespace posenc_cli {
@@ -190,8 +193,38 @@ gaussian_samples<T> draw_samples(const decay_options& o, std::size_t n_pairs, in
     return s;
 }
 
+/// Rows per tile of the row loop (see decay_csv, phase 1).
+constexpr std::size_t tile = 8;
+
+/// RoFormer's bound (1/N) sum_{j=1}^{N} |S_j| for the `tile` rows of one tile (pair-major:
+/// z[j * tile + u] is pair j of row u), each row summing its pairs in order.
 template <class T>
-std::vector<std::string> decay_csv(const decay_options& o, std::string_view command_line, std::string_view type_name) {
+void roformer_tile(const T* zr, const T* zi, std::size_t n, T* value) {
+    T sr[tile], si[tile], acc[tile];
+    for (std::size_t u = 0; u < tile; ++u) sr[u] = si[u] = acc[u] = T(0);
+    for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t u = 0; u < tile; ++u) {
+            sr[u] = sr[u] + zr[j * tile + u];
+            si[u] = si[u] + zi[j * tile + u];
+            acc[u] = acc[u] + magnitude(sr[u], si[u]);
+        }
+    }
+    const T count = T(static_cast<long long>(n));
+    for (std::size_t u = 0; u < tile; ++u) value[u] = acc[u] / count;
+}
+
+/// Reusable per-thread buffers of the row loop (a chunk's arrays are too large for the allocator
+/// to recycle cheaply: fresh pages for every chunk cost more than the arithmetic).
+template <class T>
+struct chunk_scratch {
+    std::vector<T> zr, zi, wr, wi, value, sd, sr, si;
+    fmt::memory_buffer text;
+};
+
+/// Runs the decay subcommand at precision T: the header first, then the rows, streamed to `out`
+/// in order as the workers finish them.
+template <class T>
+void decay_csv(const decay_options& o, std::string_view command_line, std::string_view type_name) {
     const frequency_set<T> f = frequencies<T>(o);
     const std::size_t n = f.w.size();
     const shard sh = parse_shard(o.shard_text);
@@ -214,112 +247,6 @@ std::vector<std::string> decay_csv(const decay_options& o, std::string_view comm
     const std::size_t first_chunk = row_begin / chunk_rows;
     const std::size_t last_chunk = row_end == 0 ? 0 : (row_end + chunk_rows - 1) / chunk_rows;
     const std::size_t chunks = row_end > row_begin ? last_chunk - first_chunk : 0;
-    std::vector<std::string> text(chunks);
-    progress bar("posenc decay", static_cast<long long>(row_end - row_begin), o.quiet);
-
-    parallel_for(chunks, thread_count(o.threads), 1, [&](std::size_t c) {
-        const std::size_t c0 = (first_chunk + c) * chunk_rows;
-        const std::size_t c1 = std::min(dist.size(), c0 + chunk_rows);
-        const std::size_t rows = c1 - c0;
-        // Phase 1: z[row][j] = e^{i r w_j} for every row of the chunk (elementwise in j).
-        std::vector<T> zr(rows * n), zi(rows * n), wr(n), wi(n);
-        long long step = 0;
-        bool seeded = false;
-        for (std::size_t k = 0; k < rows; ++k) {
-            const std::size_t row = c0 + k;
-            const long long r = dist[row];
-            T* zrk = &zr[k * n];
-            T* zik = &zi[k * n];
-            // exact at the chunk start and whenever the spacing changes, else one step on
-            if (seeded && r - dist[row - 1] == step) {
-                const T* zrp = zrk - n;
-                const T* zip = zik - n;
-                for (std::size_t j = 0; j < n; ++j) {  // z <- z w (complex product)
-                    zrk[j] = zrp[j] * wr[j] - zip[j] * wi[j];
-                    zik[j] = zrp[j] * wi[j] + zip[j] * wr[j];
-                }
-                continue;
-            }
-            const T rt = T(r);
-            for (std::size_t j = 0; j < n; ++j) {
-                const auto sc = sincos_exact(rt, f.w[j]);
-                zrk[j] = sc.cos;
-                zik[j] = sc.sin;
-            }
-            seeded = false;
-            if (row + 1 < c1) {
-                step = dist[row + 1] - r;
-                const T st = T(step);
-                if (step != 0 && static_cast<long long>(st) == step) {
-                    for (std::size_t j = 0; j < n; ++j) {
-                        const auto sc = sincos_exact(st, f.w[j]);
-                        wr[j] = sc.cos;
-                        wi[j] = sc.sin;
-                    }
-                    seeded = true;
-                }
-            }
-        }
-        // Phase 2: the quantity for the rows of this shard (loops over rows innermost, so the
-        // compiler can vectorise across rows).
-        const std::size_t k0 = std::max(c0, row_begin) - c0;
-        const std::size_t k1 = std::min(c1, row_end) - c0;
-        std::vector<T> value(rows, T(0)), sd(rows, T(0));
-        if (o.quantity == "roformer-bound") {
-            std::vector<T> sr(rows, T(0)), si(rows, T(0));
-            for (std::size_t j = 0; j < n; ++j) {
-                for (std::size_t k = k0; k < k1; ++k) {
-                    sr[k] = sr[k] + zr[k * n + j];
-                    si[k] = si[k] + zi[k * n + j];
-                    value[k] = value[k] + magnitude(sr[k], si[k]);
-                }
-            }
-            const T count = T(static_cast<long long>(n));
-            for (std::size_t k = k0; k < k1; ++k) value[k] = value[k] / count;
-        } else if (!gaussian) {  // b-sum, sinusoidal-dot
-            for (std::size_t j = 0; j < n; ++j) {
-                for (std::size_t k = k0; k < k1; ++k) value[k] = value[k] + zr[k * n + j];
-            }
-        } else {
-            // <R_m q, R_{m+r} k> = Re sum_j h_j e^{-i r w_j} + tail; Welford mean and variance
-            const std::size_t ns = gs->tail.size();
-            for (std::size_t k = k0; k < k1; ++k) {
-                T mean = T(0), m2 = T(0);
-                for (std::size_t s = 0; s < ns; ++s) {
-                    const T* hr = &gs->h_re[s * n];
-                    const T* hi = &gs->h_im[s * n];
-                    T x = gs->tail[s];
-                    for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * zr[k * n + j] + hi[j] * zi[k * n + j]);
-                    const T delta = x - mean;
-                    mean = mean + delta / T(static_cast<long long>(s + 1));
-                    m2 = m2 + delta * T(x - mean);
-                }
-                value[k] = mean;
-                const T var = m2 / T(static_cast<long long>(ns - 1));
-                if constexpr (is_native<T>) {
-                    sd[k] = std::sqrt(var);
-                } else {
-                    sd[k] = posenc::math::sqrt(var);
-                }
-            }
-        }
-        fmt::memory_buffer buf;
-        for (std::size_t k = k0; k < k1; ++k) {
-            if (!md::is_finite(value[k])) {
-                throw std::runtime_error(fmt::format("non-finite value at distance {} (please report)", dist[c0 + k]));
-            }
-            fmt::format_to(std::back_inserter(buf), "{},", dist[c0 + k]);
-            append_text(buf, value[k]);
-            if (gaussian) {
-                buf.push_back(',');
-                append_text(buf, sd[k]);
-            }
-            buf.push_back('\n');
-        }
-        text[c] = fmt::to_string(buf);
-        bar.advance(static_cast<long long>(k1 - k0));
-    });
-
     std::string csv = metadata_header("decay", command_line);
     fmt::memory_buffer meta;
     const auto mo = std::back_inserter(meta);
@@ -337,8 +264,162 @@ std::vector<std::string> decay_csv(const decay_options& o, std::string_view comm
     fmt::format_to(mo, "# threads: {}\n# out: {}\n", thread_count(o.threads), o.out.empty() ? std::string("-") : o.out);
     fmt::format_to(mo, "{}", gaussian ? "distance,value,std\n" : "distance,value\n");
     csv += fmt::to_string(meta);
-    text.insert(text.begin(), std::move(csv));
-    return text;
+    csv_output sink(o.out);
+    sink.write(csv);
+    ordered_writer writer(sink, chunks);
+    progress bar("posenc decay", static_cast<long long>(row_end - row_begin), o.quiet);
+
+    parallel_for(chunks, thread_count(o.threads), 1, [&](std::size_t c) {
+        const std::size_t c0 = (first_chunk + c) * chunk_rows;
+        const std::size_t c1 = std::min(dist.size(), c0 + chunk_rows);
+        const std::size_t rows = c1 - c0;
+        const std::size_t tiles = (rows + tile - 1) / tile;
+        static thread_local chunk_scratch<T> scratch;
+        std::vector<T>& zr = scratch.zr;
+        std::vector<T>& zi = scratch.zi;
+        zr.resize(tiles * n * tile);
+        zi.resize(tiles * n * tile);
+        // z[k][j] = e^{i r_k w_j} is stored tile by tile: tiles of `tile` consecutive rows, within
+        // a tile pair-major, so that the loops over a tile's rows are contiguous and vectorise.
+        const auto at = [n](std::size_t k, std::size_t j) { return ((k / tile) * n + j) * tile + k % tile; };
+
+        // Phase 1: z for every row of the chunk.
+        const auto exact_row = [&](std::size_t k, long long r) {
+            const T rt = T(r);
+            for (std::size_t j = 0; j < n; ++j) {
+                const auto sc = sincos_exact(rt, f.w[j]);
+                zr[at(k, j)] = sc.cos;
+                zi[at(k, j)] = sc.sin;
+            }
+        };
+        // Equally spaced rows (step s): row 0 exact, rows 1 .. tile-1 one step each from the
+        // previous row, every later row `tile` steps from the row a tile before it:
+        // z_k = z_{k-tile} e^{i tile s w_j}, with the step rotations e^{i s w_j} and e^{i tile s w_j}
+        // computed exactly. A value is thus at most tile - 1 + 255 / tile = 38 complex products
+        // from an exact one. Other chunks are evaluated row by row.
+        const long long step = rows >= 2 ? dist[c0 + 1] - dist[c0] : 0;
+        const auto exact_in_t = [](long long v) { return static_cast<long long>(T(v)) == v; };
+        bool uniform = rows >= 2 && step != 0 && std::abs(step) <= (1LL << 40) && exact_in_t(step) &&
+                       exact_in_t(step * static_cast<long long>(tile));
+        for (std::size_t k = 2; uniform && k < rows; ++k) uniform = dist[c0 + k] - dist[c0 + k - 1] == step;
+        if (uniform) {
+            std::vector<T>& w1r = scratch.wr;
+            std::vector<T>& w1i = scratch.wi;
+            std::vector<T>& wtr = scratch.sr;
+            std::vector<T>& wti = scratch.si;
+            w1r.resize(n);
+            w1i.resize(n);
+            wtr.resize(n);
+            wti.resize(n);
+            const T s1 = T(step);
+            const T st = T(step * static_cast<long long>(tile));
+            for (std::size_t j = 0; j < n; ++j) {
+                const auto a1 = sincos_exact(s1, f.w[j]);
+                const auto at1 = sincos_exact(st, f.w[j]);
+                w1r[j] = a1.cos;
+                w1i[j] = a1.sin;
+                wtr[j] = at1.cos;
+                wti[j] = at1.sin;
+            }
+            exact_row(0, dist[c0]);
+            for (std::size_t j = 0; j < n; ++j) {
+                for (std::size_t u = 1; u < tile; ++u) {  // z <- z w (complex product)
+                    const T pr = zr[at(u - 1, j)], pi = zi[at(u - 1, j)];
+                    zr[at(u, j)] = pr * w1r[j] - pi * w1i[j];
+                    zi[at(u, j)] = pr * w1i[j] + pi * w1r[j];
+                }
+            }
+            for (std::size_t b = 1; b < tiles; ++b) {
+                const T* pr = &zr[((b - 1) * n) * tile];
+                const T* pi = &zi[((b - 1) * n) * tile];
+                T* qr = &zr[(b * n) * tile];
+                T* qi = &zi[(b * n) * tile];
+                for (std::size_t j = 0; j < n; ++j) {
+                    const T cr = wtr[j], ci = wti[j];
+                    for (std::size_t u = 0; u < tile; ++u) {
+                        const std::size_t e = j * tile + u;
+                        qr[e] = pr[e] * cr - pi[e] * ci;
+                        qi[e] = pr[e] * ci + pi[e] * cr;
+                    }
+                }
+            }
+        } else {
+            for (std::size_t k = 0; k < tiles * tile; ++k) {
+                if (k < rows) {
+                    exact_row(k, dist[c0 + k]);
+                } else {
+                    for (std::size_t j = 0; j < n; ++j) zr[at(k, j)] = zi[at(k, j)] = T(0);
+                }
+            }
+        }
+
+        // Phase 2: the quantity for the rows of this shard, a tile at a time. Every row sums its
+        // pairs in order j = 0, 1, ..., so a value does not depend on the tiling.
+        const std::size_t k0 = std::max(c0, row_begin) - c0;
+        const std::size_t k1 = std::min(c1, row_end) - c0;
+        std::vector<T>& value = scratch.value;
+        std::vector<T>& sd = scratch.sd;
+        value.assign(tiles * tile, T(0));
+        sd.assign(tiles * tile, T(0));
+        if (o.quantity == "roformer-bound") {
+            for (std::size_t b = k0 / tile; b * tile < k1; ++b) {
+                roformer_tile(&zr[(b * n) * tile], &zi[(b * n) * tile], n, &value[b * tile]);
+            }
+        } else if (!gaussian) {  // b-sum, sinusoidal-dot
+            for (std::size_t b = k0 / tile; b * tile < k1; ++b) {
+                const T* tr = &zr[(b * n) * tile];
+                T acc[tile];
+                for (std::size_t u = 0; u < tile; ++u) acc[u] = T(0);
+                for (std::size_t j = 0; j < n; ++j) {
+                    for (std::size_t u = 0; u < tile; ++u) acc[u] = acc[u] + tr[j * tile + u];
+                }
+                for (std::size_t u = 0; u < tile; ++u) value[b * tile + u] = acc[u];
+            }
+        } else {
+            // <R_m q, R_{m+r} k> = Re sum_j h_j e^{-i r w_j} + tail; Welford mean and variance
+            const std::size_t ns = gs->tail.size();
+            for (std::size_t k = k0; k < k1; ++k) {
+                T mean = T(0), m2 = T(0);
+                for (std::size_t s = 0; s < ns; ++s) {
+                    const T* hr = &gs->h_re[s * n];
+                    const T* hi = &gs->h_im[s * n];
+                    T x = gs->tail[s];
+                    for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * zr[at(k, j)] + hi[j] * zi[at(k, j)]);
+                    const T delta = x - mean;
+                    mean = mean + delta / T(static_cast<long long>(s + 1));
+                    m2 = m2 + delta * T(x - mean);
+                }
+                value[k] = mean;
+                const T var = m2 / T(static_cast<long long>(ns - 1));
+                if constexpr (is_native<T>) {
+                    sd[k] = std::sqrt(var);
+                } else {
+                    sd[k] = posenc::math::sqrt(var);
+                }
+            }
+        }
+        fmt::memory_buffer& buf = scratch.text;
+        buf.clear();
+        for (std::size_t k = k0; k < k1; ++k) {
+            if (!md::is_finite(value[k])) {
+                throw std::runtime_error(fmt::format("non-finite value at distance {} (please report)", dist[c0 + k]));
+            }
+            char num[24];
+            const auto end = std::to_chars(num, num + sizeof num, dist[c0 + k]).ptr;
+            buf.append(num, end);
+            buf.push_back(',');
+            append_text(buf, value[k]);
+            if (gaussian) {
+                buf.push_back(',');
+                append_text(buf, sd[k]);
+            }
+            buf.push_back('\n');
+        }
+        writer.submit(c, std::string_view(buf.data(), buf.size()));
+        bar.advance(static_cast<long long>(k1 - k0));
+    });
+
+    sink.commit();
 }
 
 }  // namespace
@@ -381,10 +462,9 @@ void register_decay(CLI::App& app, registry& r) {
     cmd->add_flag("--quiet", o->quiet, "No progress bar");
     cmd->add_option("--out", o->out, "Write the CSV to this file (atomically) instead of standard output");
     r.push_back({cmd, [o](std::string_view command_line) {
-                     const std::vector<std::string> csv = with_precision(o->precision, [&](auto tag, std::string_view type_name) {
-                         return decay_csv<typename decltype(tag)::type>(*o, command_line, type_name);
+                     with_precision(o->precision, [&](auto tag, std::string_view type_name) {
+                         decay_csv<typename decltype(tag)::type>(*o, command_line, type_name);
                      });
-                     emit(csv, o->out);
                      return 0;
                  }});
 }
