@@ -6,6 +6,8 @@
 //   posenc context  Men et al.'s context length of a base (base,first_negative_m,context_length)
 //   posenc min-base Men et al.'s smallest base for each context (context,min_base,...)
 //   posenc precision errors of float32/bf16/fp16 RoPE pipelines per position
+//   posenc validate  the float32 kernels against the encodings at 50 digits, by position bucket
+//   posenc bench     the float32 kernels' throughput against memcpy on the same buffers
 //
 // Every subcommand prints CSV: `#`-prefixed metadata lines (command line, every parameter with its
 // default made explicit, precision, posenc version), then a header row, every number written with
@@ -14,7 +16,7 @@
 // standard output.
 //
 // Exit status: 0 success, 1 input/output error, 2 bad command line (the message names the
-// argument), 130 interrupted (SIGINT/SIGTERM; nothing written).
+// argument), 3 validate found a kernel beyond its error bound, 130 interrupted (SIGINT/SIGTERM; nothing written).
 #include "cli/common.hpp"
 
 #include <cstdio>
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
     register_decay(app, subcommands);
     register_context(app, subcommands);
     register_precision(app, subcommands);
+    register_validate(app, subcommands);
+    register_bench(app, subcommands);
 
     try {
         app.parse(argc, argv);

@@ -36,6 +36,7 @@ namespace mp = boost::multiprecision;
 
 inline constexpr int exit_io_error = 1;
 inline constexpr int exit_usage = 2;
+inline constexpr int exit_validation_failed = 3;  // posenc validate: a kernel exceeded its bound
 inline constexpr int exit_interrupted = 130;  // 128 + SIGINT, as shells report it
 
 /// A problem with the command line: reported with the argument it concerns, exit status 2.
@@ -70,6 +71,8 @@ void register_freqs(CLI::App& app, registry& r);
 void register_decay(CLI::App& app, registry& r);
 void register_context(CLI::App& app, registry& r);  // context and min-base
 void register_precision(CLI::App& app, registry& r);
+void register_validate(CLI::App& app, registry& r);
+void register_bench(CLI::App& app, registry& r);
 
 // ----------------------------------------------------------------------------------------------
 // Precisions

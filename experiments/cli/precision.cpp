@@ -7,22 +7,14 @@
 //   logit_max, logit_mean     |<R_m q, k>_pipeline - <R_m q, k>_exact| over --samples seeded Gaussian
 //                             (q, k) (k unrotated, i.e. at position 0, so the whole phase error at m
 //                             shows), q and k rounded to float32 and used as such by both sides
-// Pipelines:
-//   fp32-product     HF transformers: inv_freq = 1 / base^(float(2i)/d) in float32, angle =
-//                    float32(float32(m) * inv_freq), cos/sin in float32 (`rotary_emb` forward)
-//   fp32-recurrence  ggml (ggml_rope, CPU): theta_scale = powf(base, -2/d), theta = (float)m, and per
-//                    pair cosf/sinf(theta), theta *= theta_scale (default and linear variants only)
-//   bf16, fp16       positions, frequencies (the fp32-product ones) and cos/sin outputs rounded to
-//                    bfloat16 / IEEE binary16 (round to nearest even), angle and logit in float32;
-//                    an fp16 position above 65504 is infinite, and its errors are reported as inf
+// Pipelines: fp32-product, fp32-recurrence, bf16 and fp16 as pipelines.hpp describes them; and
 //   posenc           the float32 path of posenc's kernels: theta_i correctly rounded to double, the
 //                    angle m theta_i formed exactly (TwoProduct), cos/sin of that angle (posenc::math,
 //                    double) rounded once to float32
-// float32 cos/sin of an angle are taken as the correctly rounded value (double cos rounded once),
-// i.e. the best any float32 math library can do; the errors shown are those of the pipelines'
-// angles and roundings, not of a particular libm. For scaling variants other than default, the
-// fp32/bf16/fp16 pipelines start from the correctly rounded float32 frequencies of the variant.
+// bf16 and fp16 form angle and logit in float32; an fp16 position above 65504 is infinite, and its
+// errors are reported as inf.
 #include "common.hpp"
+#include "pipelines.hpp"
 
 #include <posenc/properties/common.hpp>
 
@@ -34,30 +26,6 @@ namespace posenc_cli {
 namespace {
 
 using big = mp::cpp_bin_float_50;
-
-/// x rounded to nearest even with `bits` significand bits (implicit one included), normal
-/// exponents >= min_exp (subnormals below), +-inf beyond max_finite: binary16 (11, -14, 65504) and
-/// bfloat16 (8, -126, 3.3895e38). Exact in double for float inputs.
-float round_to_format(float x, int bits, int min_exp, double max_finite) {
-    if (!std::isfinite(x) || x == 0.0f) return x;
-    const double v = x;
-    int e = 0;
-    std::frexp(v, &e);  // v = f 2^e, f in [0.5, 1)
-    const int exp = std::max(e - 1, min_exp);
-    const double quantum = std::ldexp(1.0, exp - (bits - 1));
-    const double r = std::nearbyint(v / quantum) * quantum;  // default rounding: to nearest even
-    const double top = max_finite + std::ldexp(1.0, static_cast<int>(std::floor(std::log2(max_finite))) - bits);
-    if (std::fabs(r) >= top) return x > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
-    return static_cast<float>(r);
-}
-
-float bf16(float x) { return round_to_format(x, 8, -126, 3.3895313892515355e38); }
-float fp16(float x) { return round_to_format(x, 11, -14, 65504.0); }
-
-float identity(float x) { return x; }
-
-float cos_f(float a) { return static_cast<float>(std::cos(static_cast<double>(a))); }
-float sin_f(float a) { return static_cast<float>(std::sin(static_cast<double>(a))); }
 
 struct precision_options {
     encoding_options enc;
@@ -102,21 +70,7 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
     const std::size_t begin = rows_range.first;
     const std::size_t end = rows_range.second;
 
-    // HF's float32 inv_freq (default variant) or the correctly rounded float32 frequencies.
-    const float base_f = parse_number<float>(o.enc.base, "float", "--base");
-    std::vector<float> inv_hf(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (o.enc.variant == "default") {
-            const float e = static_cast<float>(2 * i) / static_cast<float>(rot);
-            const float p = static_cast<float>(std::pow(static_cast<double>(base_f), static_cast<double>(e)));
-            inv_hf[i] = 1.0f / p;
-        } else {
-            inv_hf[i] = static_cast<float>(ref.inv_freq()[i]);
-        }
-    }
-    const float factor_f = o.enc.variant == "linear" ? parse_number<float>(o.enc.factor, "float", "--factor") : 1.0f;
-    const float freq_scale = 1.0f / factor_f;
-    const float theta_scale = static_cast<float>(std::pow(static_cast<double>(base_f), static_cast<double>(-2.0f / static_cast<float>(rot))));
+    const float_pipelines fp(o.enc, ref.inv_freq(), rot);
 
     // Seeded (q, k) pairs, float32, as complex pairs (q_i, k_i).
     posenc::gaussian_source<double> g(static_cast<std::uint64_t>(o.seed));
@@ -153,20 +107,19 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
         fmt::memory_buffer buf;
         const auto out = std::back_inserter(buf);
         std::vector<pair_value> v(n);
+        std::vector<float> angles;
         for (const std::string& p : pipes) {
             if (p == "fp32-product" || p == "bf16" || p == "fp16") {
                 float (*rnd)(float) = p == "bf16" ? bf16 : p == "fp16" ? fp16 : identity;
-                const float pos = rnd(static_cast<float>(m));
                 for (std::size_t i = 0; i < n; ++i) {
-                    const float a = pos * rnd(inv_hf[i]);
+                    const float a = fp.product_angle(m, i, rnd);
                     v[i] = {rnd(cos_f(a)), rnd(sin_f(a)), big(a), std::isfinite(a)};
                 }
             } else if (p == "fp32-recurrence") {
-                float theta = static_cast<float>(m);
+                fp.recurrence_angles(m, angles);
                 for (std::size_t i = 0; i < n; ++i) {
-                    const float a = freq_scale * theta;  // ggml: theta_interp = freq_scale * theta_extrap
+                    const float a = angles[i];
                     v[i] = {cos_f(a), sin_f(a), big(a), std::isfinite(a)};
-                    theta *= theta_scale;
                 }
             } else {  // posenc
                 const double md = static_cast<double>(m);

@@ -247,6 +247,63 @@ def check_precision(r):
 
 
 # ---------------------------------------------------------------------------------------------------
+# validate, bench
+# ---------------------------------------------------------------------------------------------------
+
+VALIDATE_BOUNDS = {"table-build": 1.0, "sinusoidal-table": 1.0, "apply-table": 2.0, "apply-fused": 2.0, "apply-2d": 2.0}
+
+
+def check_validate(r):
+    args = ["validate", "--samples", "100000", "--quiet"]
+    _, header, rows, _ = r.csv(*args)
+    expect(header == ["kernel", "layout", "position_bucket", "samples", "max_err_ulp", "mean_err_ulp"], f"header {header}")
+    seen = {}
+    for kernel, layout, bucket, samples, mx, mean in rows:
+        seen.setdefault((kernel, layout), {})[bucket] = (int(samples), float(mx), float(mean))
+    want = {("table-build", "none"), ("sinusoidal-table", "interleaved"), ("apply-2d", "interleaved")}
+    for k in ("apply-table", "apply-fused", "fp32-product", "fp32-recurrence"):
+        want |= {(k, "interleaved"), (k, "half-split")}
+    expect(set(seen) == want, f"rows for {sorted(seen)}, expected {sorted(want)}")
+    total = {}
+    for (kernel, layout), buckets in seen.items():
+        expect("2^23..2^24" in buckets, f"{kernel} {layout}: no samples at 2^23..2^24")
+        for bucket, (n, mx, mean) in buckets.items():
+            expect(n > 0 and 0 <= mean <= mx, f"{kernel} {layout} {bucket}: samples {n}, max {mx}, mean {mean}")
+            if kernel in VALIDATE_BOUNDS:
+                expect(mx <= VALIDATE_BOUNDS[kernel], f"{kernel} {layout} {bucket}: {mx} ulp > {VALIDATE_BOUNDS[kernel]}")
+        total[(kernel, layout)] = sum(n for n, _, _ in buckets.values())
+    for k in ("apply-table", "apply-fused"):
+        for layout in ("interleaved", "half-split"):
+            expect(total[(k, layout)] >= 100000, f"{k} {layout}: {total[(k, layout)]} pairs < --samples")
+    # the metric sees a bad pipeline: float32 angles at 2^23..2^24 are off by far more than 2 ulps
+    expect(seen[("fp32-product", "half-split")]["2^23..2^24"][1] > 1000, "fp32-product at 2^24 should be far off")
+    # m = 0 is the identity: exact
+    expect(seen[("apply-fused", "interleaved")]["0"][1] == 0, "position 0 is not exact")
+    # the same CSV rows for 1 and 2 threads
+    small = ["validate", "--samples", "20000", "--quiet"]
+    one = body(r.run(*small, "--threads", "1").stdout)
+    two = body(r.run(*small, "--threads", "2").stdout)
+    expect(one == two, "validate rows depend on --threads")
+    print("validate: every kernel within its bound in every bucket, rows independent of --threads")
+
+
+def check_bench_format(r):
+    # the CSV's shape only: timings are reported, never checked
+    _, header, rows, _ = r.csv("bench", "--shapes", "64x2x64", "--threads", "1", "--runs", "20", "--warmup", "1", "--quiet")
+    expect(header == ["kernel", "layout", "shape", "threads", "gbps", "memcpy_gbps", "ratio", "ratio_min", "mentries_per_s"],
+           f"header {header}")
+    names = [(row[0], row[1]) for row in rows]
+    expect(names == [("table-build", "none"), ("apply-table", "interleaved"), ("apply-table", "half-split"),
+                     ("apply-fused", "interleaved"), ("apply-fused", "half-split"), ("apply-2d", "interleaved"),
+                     ("sinusoidal-table", "interleaved")], f"rows {names}")
+    for row in rows:
+        expect(row[2] == "64x2x64" and row[3] == "1", f"shape/threads {row[2:4]}")
+        for v in row[4:8]:
+            expect(math.isfinite(float(v)) and float(v) > 0, f"{row[0]}: {v}")
+    print("bench: one row per kernel and layout, every figure finite and positive")
+
+
+# ---------------------------------------------------------------------------------------------------
 # sharding, interruption, arguments, metadata, plot
 # ---------------------------------------------------------------------------------------------------
 
@@ -314,6 +371,15 @@ def check_bad_args(r):
         (["precision", "--positions", "0:10", "--pipelines", "fp32-recurrence", "--variant", "yarn", "--factor", "4",
           "--original-max-position-embeddings", "4096"], "--pipelines"),
         (["precision", "--positions", "-1"], "--positions"),
+        (["validate", "--samples", "0"], "--samples"),
+        (["validate", "--kernels", "apply-magic"], "--kernels"),
+        (["validate", "--heads", "0"], "--heads"),
+        (["validate", "--dim", "7"], "--dim"),
+        (["bench", "--shapes", "64x2"], "--shapes"),
+        (["bench", "--shapes", "64x2x63"], "--shapes"),
+        (["bench", "--runs", "5"], "--runs"),
+        (["bench", "--threads", "0"], "--threads"),
+        (["bench", "--kernels", "memcpy"], "--kernels"),
     ]
     for args, name in bad:
         p = r.run(*args, rc=2)
@@ -322,6 +388,9 @@ def check_bad_args(r):
     for sub in ("decay", "context", "min-base", "precision"):
         p = r.run(sub, "--help")
         expect("--out" in p.stdout and "--shard" in p.stdout, f"{sub} --help lists --out and --shard")
+    for sub in ("validate", "bench"):
+        p = r.run(sub, "--help")
+        expect("--out" in p.stdout and "--threads" in p.stdout, f"{sub} --help lists --out and --threads")
 
 
 def check_metadata(r):

@@ -1,0 +1,92 @@
+// posenc/kernels/sinusoidal.hpp: the sinusoidal encoding table (Vaswani et al. 2017, §3.5) in
+// float32, with a scalar twin.
+//
+//   build_sinusoidal_table  row k (position positions[k]) is p_k: p_{k,2i} = sin(k theta_i),
+//                           p_{k,2i+1} = cos(k theta_i), theta_i = base^(-2i/d) as computed by
+//                           posenc::sinusoidal<double> (within 1 ulp of the exact power). Valid:
+//                           |k| <= 2^24. Error: every entry within 1 ulp (float) of the sine or
+//                           cosine of the exact angle k theta_i (sincos.hpp; 0.5 + 2^-25 ulp but for
+//                           angles within 2^-55 of a multiple of pi/2).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "../encodings/sinusoidal.hpp"
+#include "rope.hpp"
+
+namespace posenc::kernels {
+
+/// [positions][dim] floats, row-major.
+struct sinusoidal_table {
+    int positions = 0;
+    int dim = 0;
+    std::vector<float> values;
+    [[nodiscard]] std::span<const float> row(int k) const {
+        return {values.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(dim), static_cast<std::size_t>(dim)};
+    }
+};
+
+namespace detail {
+
+/// theta_i of the encoding, padded with zeros to a multiple of simd_width, split for exact angles.
+inline rope_frequencies sinusoidal_frequencies(const posenc::sinusoidal<double>& pe) {
+    std::vector<double> theta(static_cast<std::size_t>(pe.dim() / 2));
+    for (int i = 0; i < pe.dim() / 2; ++i) theta[static_cast<std::size_t>(i)] = pe.theta(i);
+    return {pe.dim(), pe.dim(), pair_layout::interleaved, theta, 1.0};
+}
+
+inline void prepare_sinusoidal(const posenc::sinusoidal<double>& pe, std::size_t rows, sinusoidal_table& out) {
+    if (rows > static_cast<std::size_t>(1) << 31) throw kernel_error("positions", "more than 2^31 rows");
+    out.positions = static_cast<int>(rows);
+    out.dim = pe.dim();
+    out.values.assign(rows * static_cast<std::size_t>(pe.dim()), 0.0f);
+}
+
+}  // namespace detail
+
+/// The sinusoidal encodings of `positions`, one row each.
+inline void build_sinusoidal_table(const posenc::sinusoidal<double>& pe, std::span<const std::int64_t> positions,
+                                   sinusoidal_table& out, thread_pool* pool = nullptr) {
+    detail::check_positions(positions, "positions");
+    const rope_frequencies f = detail::sinusoidal_frequencies(pe);
+    detail::prepare_sinusoidal(pe, positions.size(), out);
+    const std::size_t n = static_cast<std::size_t>(f.pairs());
+    const std::size_t padded = f.theta_hi().size();
+    detail::for_ranges(pool, positions.size(), [&](std::size_t begin, std::size_t end) {
+        std::vector<float> s(padded), c(padded);
+        for (std::size_t k = begin; k < end; ++k) {
+            const vdouble m(static_cast<double>(positions[k]));
+            for (std::size_t i = 0; i < padded; i += simd_width) {
+                const sincos_value<vdouble> v = sincos_of_angle(m, detail::load_doubles(f.theta_hi().data() + i),
+                                                                detail::load_doubles(f.theta_lo().data() + i));
+                detail::store_floats(v.sin, s.data() + i);
+                detail::store_floats(v.cos, c.data() + i);
+            }
+            float* row = out.values.data() + k * 2 * n;
+            for (std::size_t i = 0; i < n; ++i) {
+                row[2 * i] = s[i];
+                row[2 * i + 1] = c[i];
+            }
+        }
+    });
+}
+
+/// The scalar twin of build_sinusoidal_table.
+inline void build_sinusoidal_table_scalar(const posenc::sinusoidal<double>& pe, std::span<const std::int64_t> positions,
+                                          sinusoidal_table& out) {
+    detail::check_positions(positions, "positions");
+    const rope_frequencies f = detail::sinusoidal_frequencies(pe);
+    detail::prepare_sinusoidal(pe, positions.size(), out);
+    const std::size_t n = static_cast<std::size_t>(f.pairs());
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const sincos_value<double> v = sincos_of_angle(static_cast<double>(positions[k]), f.theta_hi()[i], f.theta_lo()[i]);
+            out.values[k * 2 * n + 2 * i] = static_cast<float>(v.sin);
+            out.values[k * 2 * n + 2 * i + 1] = static_cast<float>(v.cos);
+        }
+    }
+}
+
+}  // namespace posenc::kernels
