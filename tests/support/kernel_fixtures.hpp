@@ -49,8 +49,10 @@ inline config make_config(std::string name, int head_dim, posenc::pair_layout la
     return c;
 }
 
-/// Head dims whose pair count (or, interleaved, float count) is not a multiple of the SIMD width,
-/// the variants with their own frequency rules, base 1e9 and partial rotary, in both layouts.
+/// Head dims whose pair count (or, interleaved, float count) is or is not a multiple of the SIMD
+/// width (80, 96 and 200 have 40, 48 and 100 pairs: whole vectors at width 4, tails at width 8 or
+/// 16; 34 and 70 leave a tail at every width), the variants with their own frequency rules, base
+/// 1e9 and partial rotary, in both layouts.
 inline std::vector<config> configs() {
     std::vector<config> out;
     for (const posenc::pair_layout layout : {posenc::pair_layout::half_split, posenc::pair_layout::interleaved}) {
@@ -59,7 +61,8 @@ inline std::vector<config> configs() {
         out.push_back(make_config("d80 " + l, 80, layout));
         out.push_back(make_config("d96 " + l, 96, layout));
         out.push_back(make_config("d200 " + l, 200, layout));
-        out.push_back(make_config("d34 " + l, 34, layout));
+        out.push_back(make_config("d34 " + l, 34, layout));  // 17 pairs: a vector tail at widths 2, 4 and 8
+        out.push_back(make_config("d70 " + l, 70, layout));  // 35 pairs
         out.push_back(make_config("d128 base1e9 " + l, 128, layout, 1e9));
         out.push_back(make_config("d128 partial0.5 " + l, 128, layout, 10000, 0.5));
         config y = make_config("d64 yarn+attention " + l, 64, layout);
