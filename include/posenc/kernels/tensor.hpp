@@ -88,7 +88,7 @@ struct rope_operand {
 
 /// A pool of worker threads for the kernels: run(n, f) calls f(begin, end) on size() contiguous,
 /// nearly equal ranges of [0, n), one per thread (the caller's thread takes the first), and returns
-/// when all are done. The kernels split tokens this way and compute every token the same way
+/// when all are done. One run() at a time: a pool is not shared by concurrent callers. The kernels split tokens this way and compute every token the same way
 /// whichever range it falls in, so results never depend on the number of threads.
 class thread_pool {
 public:
