@@ -10,7 +10,8 @@
 //   apply_table   rotates every head of every operand by the table row of its token:
 //                 (x_a, x_b) <- (x_a c - x_b s, x_a s + x_b c), pairs (a, b) of the layout
 //                 (interleaved (2i, 2i+1) or half-split (i, i + rotary_dim/2)), in double from the
-//                 float inputs and table, rounded to float once. Error of an output pair against the
+//                 float inputs and table (every product exact; one fused multiply-add per
+//                 component), rounded to float once. Error of an output pair against the
 //                 exact rotation by the exact angle, in units of ulp(|x_pair|) (float): at most
 //                 0.71 (the table's rounding: |dc|, |ds| <= 2^-25) + 0.71 (the final rounding of
 //                 each component) + 2^-28 = 1.42; with an attention scale s > 1 the entries reach
@@ -185,21 +186,30 @@ struct coefficients {
 };
 
 /// (x_a, x_b) <- (x_a c - x_b s, x_a s + x_b c) in double, rounded to float: the scalar rotation
-/// every kernel's vector code reproduces bit for bit.
+/// every kernel's vector code reproduces bit for bit. Exact = true (c, s from a float table):
+/// products of floats are exact in double, and one of each pair enters a fused multiply-add,
+/// x_a c - RN(x_b s) and x_b c + RN(x_a s) (the same value as two roundings, one operation fewer).
+/// Exact = false (double c, s): two products and a sum, each rounded (2^-53 |x| each, far below
+/// ulp(|x|) of float).
+template <bool Exact>
 POSENC_KERNEL_INLINE void rotate_pair_scalar(const float* in, float* out, int a, int b, double c, double s) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
     const double xa = in[a];
     const double xb = in[b];
-    const double ya = xa * c - xb * s;
-    const double yb = xa * s + xb * c;
-    out[a] = static_cast<float>(ya);
-    out[b] = static_cast<float>(yb);
+    if constexpr (Exact) {
+        out[a] = static_cast<float>(fma_of(xa, c, -(xb * s)));
+        out[b] = static_cast<float>(fma_of(xb, c, xa * s));
+    } else {
+        out[a] = static_cast<float>(xa * c - xb * s);
+        out[b] = static_cast<float>(xa * s + xb * c);
+    }
 }
 
-/// Rotates one head vector by the coefficients (see `coefficients`); copies the unrotated tail
-/// when out of place.
+/// Rotates one head vector by the coefficients (see `coefficients`; Exact as rotate_pair_scalar);
+/// copies the unrotated tail when out of place.
+template <bool Exact>
 POSENC_KERNEL_INLINE void rotate_head(const rope_frequencies& f, const coefficients& k, const float* in, float* out) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -215,11 +225,16 @@ POSENC_KERNEL_INLINE void rotate_head(const rope_frequencies& f, const coefficie
             const vdouble x1 = load_floats(in + n + i);
             const vdouble c = load_doubles(cp + i);
             const vdouble s = load_doubles(sp + i);
-            store_floats(x0 * c - x1 * s, out + i);
-            store_floats(x0 * s + x1 * c, out + n + i);
+            if constexpr (Exact) {
+                store_floats(fma_of(x0, c, vdouble(-(x1 * s))), out + i);
+                store_floats(fma_of(x1, c, vdouble(x0 * s)), out + n + i);
+            } else {
+                store_floats(x0 * c - x1 * s, out + i);
+                store_floats(x0 * s + x1 * c, out + n + i);
+            }
         }
         for (std::size_t i = nv; i < n; ++i) {
-            rotate_pair_scalar(in, out, static_cast<int>(i), static_cast<int>(i + n), cp[i], sp[i]);
+            rotate_pair_scalar<Exact>(in, out, static_cast<int>(i), static_cast<int>(i + n), cp[i], sp[i]);
         }
     } else {
         const std::size_t r = 2 * n;
@@ -227,10 +242,15 @@ POSENC_KERNEL_INLINE void rotate_head(const rope_frequencies& f, const coefficie
         for (std::size_t j = 0; j < rv; j += w) {
             const vdouble x = load_floats(in + j);
             const vdouble swapped([&](auto lane) { return x[lane ^ 1]; });  // (x_{2i+1}, x_{2i})
-            store_floats(x * load_doubles(cp + j) + swapped * load_doubles(sp + j), out + j);
+            if constexpr (Exact) {
+                // lane 2i: fma(x_2i, c_i, -(x_2i+1 s_i)); lane 2i+1: fma(x_2i+1, c_i, x_2i s_i)
+                store_floats(fma_of(x, load_doubles(cp + j), vdouble(swapped * load_doubles(sp + j))), out + j);
+            } else {
+                store_floats(x * load_doubles(cp + j) + swapped * load_doubles(sp + j), out + j);
+            }
         }
         for (std::size_t j = rv; j < r; j += 2) {
-            rotate_pair_scalar(in, out, static_cast<int>(j), static_cast<int>(j + 1), cp[j], sp[j + 1]);
+            rotate_pair_scalar<Exact>(in, out, static_cast<int>(j), static_cast<int>(j + 1), cp[j], sp[j + 1]);
         }
     }
     if (in != out) {
@@ -239,9 +259,10 @@ POSENC_KERNEL_INLINE void rotate_head(const rope_frequencies& f, const coefficie
 }
 
 /// Rotates every head of every operand at token t.
-inline void rotate_token(const rope_frequencies& f, const coefficients& k, std::span<const rope_operand> ops, int t) {
+template <bool Exact>
+void rotate_token(const rope_frequencies& f, const coefficients& k, std::span<const rope_operand> ops, int t) {
     for (const rope_operand& op : ops) {
-        for (int h = 0; h < op.in.heads; ++h) rotate_head(f, k, op.in.at(t, h), op.out.at(t, h));
+        for (int h = 0; h < op.in.heads; ++h) rotate_head<Exact>(f, k, op.in.at(t, h), op.out.at(t, h));
     }
 }
 
@@ -290,8 +311,10 @@ inline int check_table_call(const rope_frequencies& f, const cos_sin_table& tabl
 
 /// cos/sin of the angles of one token in double, pair block by pair block: m_of(i) gives the
 /// position vector of the block starting at pair i.
+/// Kept out of line: inlined into the token loops, GCC 12 lays the angle code out so that it runs
+/// 20-25% slower (posenc bench, 256x4x128).
 template <class PositionOf>
-POSENC_KERNEL_INLINE void fused_coefficients(const rope_frequencies& f, const PositionOf& m_of, coefficients& k) {
+[[gnu::noinline]] void fused_coefficients(const rope_frequencies& f, const PositionOf& m_of, coefficients& k) {
     const double* hi = f.theta_hi().data();
     const double* lo = f.theta_lo().data();
     const vdouble scale(f.attention_scale());
@@ -355,7 +378,7 @@ inline void apply_table(const rope_frequencies& f, const cos_sin_table& table, s
             for (std::size_t i = 0; i < static_cast<std::size_t>(f.pairs()); i += simd_width) {  // rows are padded
                 k.set_block(f.layout(), i, detail::load_floats(c + i), detail::load_floats(s + i));
             }
-            detail::rotate_token(f, k, ops, static_cast<int>(t));
+            detail::rotate_token<true>(f, k, ops, static_cast<int>(t));
         }
     });
 }
@@ -373,7 +396,7 @@ inline void apply_table_scalar(const rope_frequencies& f, const cos_sin_table& t
     detail::scalar_heads(f, ops, tokens, [&](int t, const float* in, float* out) {
         for (int i = 0; i < f.pairs(); ++i) {
             const pair_index p = f.pair_indices(i);
-            detail::rotate_pair_scalar(in, out, p.a, p.b, table.cos_row(t)[static_cast<std::size_t>(i)],
+            detail::rotate_pair_scalar<true>(in, out, p.a, p.b, table.cos_row(t)[static_cast<std::size_t>(i)],
                                        table.sin_row(t)[static_cast<std::size_t>(i)]);
         }
     });
@@ -392,7 +415,7 @@ inline void apply_fused(const rope_frequencies& f, std::span<const std::int64_t>
         for (std::size_t t = begin; t < end; ++t) {
             const vdouble m(static_cast<double>(positions[t]));
             detail::fused_coefficients(f, [&](std::size_t) { return m; }, k);
-            detail::rotate_token(f, k, ops, static_cast<int>(t));
+            detail::rotate_token<false>(f, k, ops, static_cast<int>(t));
         }
     });
 }
@@ -416,7 +439,7 @@ inline void apply_fused_scalar(const rope_frequencies& f, std::span<const std::i
             const auto u = static_cast<std::size_t>(i);
             const sincos_value<double> v = sincos_of_angle(m, f.theta_hi()[u], f.theta_lo()[u]);
             const pair_index p = f.pair_indices(i);
-            detail::rotate_pair_scalar(in, out, p.a, p.b, v.cos * f.attention_scale(), v.sin * f.attention_scale());
+            detail::rotate_pair_scalar<false>(in, out, p.a, p.b, v.cos * f.attention_scale(), v.sin * f.attention_scale());
         }
     });
 }

@@ -82,7 +82,7 @@ inline void apply_2d(const axial2d_frequencies& f, std::span<const std::int64_t>
             // p_j = x sx_j + y sy_j: exact, one of the two terms is zero
             detail::fused_coefficients(
                 fr, [&](std::size_t i) { return x * detail::load_doubles(sx + i) + y * detail::load_doubles(sy + i); }, k);
-            detail::rotate_token(fr, k, ops, static_cast<int>(t));
+            detail::rotate_token<false>(fr, k, ops, static_cast<int>(t));
         }
     });
 }
@@ -98,7 +98,7 @@ inline void apply_2d_scalar(const axial2d_frequencies& f, std::span<const std::i
             const auto u = static_cast<std::size_t>(j);
             const double p = static_cast<double>(f.rotates_with_x(j) ? xs[tu] : ys[tu]);
             const sincos_value<double> v = sincos_of_angle(p, fr.theta_hi()[u], fr.theta_lo()[u]);
-            detail::rotate_pair_scalar(in, out, 2 * j, 2 * j + 1, v.cos, v.sin);
+            detail::rotate_pair_scalar<false>(in, out, 2 * j, 2 * j + 1, v.cos, v.sin);
         }
     });
 }
