@@ -12,7 +12,8 @@
 // sinusoidal value).
 // Columns: gbps and memcpy_gbps from the median times; ratio = the median over runs of the paired
 // ratio memcpy time / kernel time; ratio_min = min memcpy time / min kernel time.
-// Timings are reported, never checked: nothing here passes or fails on speed.
+// Figures are written with four significant digits (what a shared VM's timings carry). Timings are
+// reported, never checked: nothing here passes or fails on speed.
 #include "common.hpp"
 
 #include <posenc/encodings/rope2d.hpp>
@@ -203,9 +204,9 @@ std::string bench(const bench_options& o, std::string_view command_line) {
             const auto emit_row = [&](const std::string& kernel, const std::string& layout, double kernel_bytes, double entries,
                                       const measurement& m) {
                 const double seconds = kernel_bytes / (m.gbps * 1e9);
-                body += fmt::format("{},{},{},{},{:.2f},{:.2f},{:.3f},{:.3f},{}\n", kernel, layout, sh.text(), threads, m.gbps,
+                body += fmt::format("{},{},{},{},{:.4g},{:.4g},{:.4g},{:.4g},{}\n", kernel, layout, sh.text(), threads, m.gbps,
                                     m.memcpy_gbps, m.ratio, m.ratio_min,
-                                    entries > 0 ? fmt::format("{:.1f}", entries / seconds * 1e-6) : std::string("-"));
+                                    entries > 0 ? fmt::format("{:.4g}", entries / seconds * 1e-6) : std::string("-"));
                 bar.advance();
             };
             for (const std::string& kernel : kernels) {
