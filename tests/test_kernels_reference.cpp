@@ -63,7 +63,7 @@ std::vector<std::unique_ptr<kt::exact_sincos>> exact_table(const pk::rope_freque
 BOOST_AUTO_TEST_SUITE(reference)
 
 BOOST_AUTO_TEST_CASE(table_entries_within_one_ulp) {
-    const std::size_t target = kt::samples(1'000'000);  // (cos, sin) pairs
+    const std::size_t target = kt::sample_count(1'000'000);  // (cos, sin) pairs
     std::size_t done = 0;
     worst w;
     for (const kt::config& c : kt::configs()) {
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(table_entries_within_one_ulp) {
 }
 
 BOOST_AUTO_TEST_CASE(sinusoidal_entries_within_one_ulp) {
-    const std::size_t target = kt::samples(1'000'000);
+    const std::size_t target = kt::sample_count(1'000'000);
     worst w;
     std::size_t done = 0;
     for (const int d : {512, 128, 34}) {
@@ -158,7 +158,7 @@ std::size_t measure_apply(const kt::config& c, std::span<const std::int64_t> pos
 
 void check_apply(const std::string& kernel, const std::function<double(const kt::config&)>& bound_of,
                  const std::function<void(const pk::rope_frequencies&, std::span<const std::int64_t>, std::span<const pk::rope_operand>)>& run) {
-    const std::size_t target = kt::samples(1'000'000);
+    const std::size_t target = kt::sample_count(1'000'000);
     const std::vector<kt::config> cs = kt::configs();
     worst w;
     std::size_t done = 0;
@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(apply_fused_pairs) {
 }
 
 BOOST_AUTO_TEST_CASE(apply_2d_pairs) {
-    const std::size_t target = kt::samples(1'000'000);
+    const std::size_t target = kt::sample_count(1'000'000);
     worst w;
     std::size_t done = 0;
     std::uint64_t seed = 51;

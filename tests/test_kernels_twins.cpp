@@ -77,7 +77,7 @@ void compare_apply(const pk::rope_frequencies& f, int tokens, storage st, const 
 BOOST_AUTO_TEST_SUITE(twins)
 
 BOOST_AUTO_TEST_CASE(build_table) {
-    const std::vector<std::int64_t> pos = kt::stress_positions(kt::samples(600), 11);
+    const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(600), 11);
     int cases = 0;
     for (const kt::config& c : kt::configs()) {
         const pk::rope_frequencies f = c.frequencies();
@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(apply_2d) {
 }
 
 BOOST_AUTO_TEST_CASE(sinusoidal_table) {
-    const std::vector<std::int64_t> pos = kt::stress_positions(kt::samples(500), 16);
+    const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(500), 16);
     for (const int d : {512, 34, 200}) {
         const posenc::sinusoidal<double> pe(d, 10000.0);
         pk::sinusoidal_table a, b;

@@ -217,7 +217,10 @@ void roformer_tile(const T* zr, const T* zi, std::size_t n, T* value) {
 /// to recycle cheaply: fresh pages for every chunk cost more than the arithmetic).
 template <class T>
 struct chunk_scratch {
-    std::vector<T> zr, zi, wr, wi, value, sd, sr, si;
+    std::vector<T> zr, zi;      // e^{i r w_j}, tile by tile
+    std::vector<T> w1r, w1i;    // the step rotation e^{i s w_j}
+    std::vector<T> w8r, w8i;    // e^{i tile s w_j}
+    std::vector<T> value, sd;   // the row values (and standard deviations)
     fmt::memory_buffer text;
 };
 
@@ -303,10 +306,10 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
                        exact_in_t(step * static_cast<long long>(tile));
         for (std::size_t k = 2; uniform && k < rows; ++k) uniform = dist[c0 + k] - dist[c0 + k - 1] == step;
         if (uniform) {
-            std::vector<T>& w1r = scratch.wr;
-            std::vector<T>& w1i = scratch.wi;
-            std::vector<T>& wtr = scratch.sr;
-            std::vector<T>& wti = scratch.si;
+            std::vector<T>& w1r = scratch.w1r;
+            std::vector<T>& w1i = scratch.w1i;
+            std::vector<T>& wtr = scratch.w8r;
+            std::vector<T>& wti = scratch.w8i;
             w1r.resize(n);
             w1i.resize(n);
             wtr.resize(n);

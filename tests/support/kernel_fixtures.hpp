@@ -6,6 +6,8 @@
 #include <posenc/encodings/rope.hpp>
 #include <posenc/kernels.hpp>
 
+#include "mpfr_light.hpp"
+
 #include <mpfr.h>
 
 #include <cmath>
@@ -21,12 +23,11 @@ namespace posenc_test::kernels {
 
 namespace pk = posenc::kernels;
 
-/// n, or n / 10 when the environment sets POSENC_QUICK=1: sample counts only, never tolerances.
-inline std::size_t samples(std::size_t n) {
-    const char* quick = std::getenv("POSENC_QUICK");
-    if (quick != nullptr && std::string_view(quick) == "1") return n / 10 > 0 ? n / 10 : 1;
-    return n;
-}
+using posenc_test::sample_count;
+using posenc_test::mp;
+
+/// Precision of the reference values: the exact angle needs 53 + 25 bits; the rest is margin.
+inline constexpr mpfr_prec_t ref_bits = 256;
 
 /// A RoPE configuration under test.
 struct config {
@@ -155,25 +156,11 @@ inline std::vector<std::int64_t> stress_positions(std::size_t n, std::uint64_t s
     return p;
 }
 
-/// An mpfr_t with a lifetime.
-class mpfr_value {
-public:
-    explicit mpfr_value(mpfr_prec_t prec = 256) { mpfr_init2(v_, prec); }
-    ~mpfr_value() { mpfr_clear(v_); }
-    mpfr_value(const mpfr_value&) = delete;
-    mpfr_value& operator=(const mpfr_value&) = delete;
-    operator mpfr_ptr() { return v_; }
-    operator mpfr_srcptr() const { return v_; }
-
-private:
-    mpfr_t v_;
-};
-
 /// cos and sin of the exact angle m * theta (times scale), at 256 bits.
 struct exact_sincos {
-    mpfr_value c, s;
+    mp c{ref_bits}, s{ref_bits};
     exact_sincos(std::int64_t m, double theta, double scale) {
-        mpfr_value a;
+        mp a(ref_bits);
         mpfr_set_d(a, theta, MPFR_RNDN);
         mpfr_mul_si(a, a, static_cast<long>(m), MPFR_RNDN);  // exact: 53 + 25 bits < 256
         mpfr_sin_cos(s, c, a, MPFR_RNDN);
@@ -192,7 +179,7 @@ inline double float_ulp(mpfr_srcptr v) {
 
 /// |hat - exact| in ulps (float) of exact; for exact == 0, 0 if hat is 0 and infinity otherwise.
 inline double entry_error_ulps(float hat, mpfr_srcptr exact) {
-    mpfr_value d;
+    mp d(ref_bits);
     mpfr_sub_d(d, exact, static_cast<double>(hat), MPFR_RNDN);
     mpfr_abs(d, d, MPFR_RNDN);
     const double ulp = float_ulp(exact);
@@ -204,7 +191,7 @@ inline double entry_error_ulps(float hat, mpfr_srcptr exact) {
 /// cos/sin) in units of ulp(|(xa, xb)| * scale) (float), where scale is the attention scale
 /// folded into cos and sin. Inputs with |x| = 0 give 0 when the output is 0.
 inline double pair_error_ulps(float xa, float xb, float ya, float yb, const exact_sincos& cs, double scale) {
-    mpfr_value ra, rb, t, n;
+    mp ra(ref_bits), rb(ref_bits), t(ref_bits), n(ref_bits);
     // exact rotation: ra = xa c - xb s, rb = xa s + xb c
     mpfr_mul_d(ra, cs.c, static_cast<double>(xa), MPFR_RNDN);
     mpfr_mul_d(t, cs.s, static_cast<double>(xb), MPFR_RNDN);
@@ -218,7 +205,7 @@ inline double pair_error_ulps(float xa, float xb, float ya, float yb, const exac
     // |x| * scale, rounded down so that a norm just at a power of two keeps its binade
     mpfr_set_d(n, static_cast<double>(xa), MPFR_RNDN);
     mpfr_sqr(n, n, MPFR_RNDN);
-    mpfr_value b;
+    mp b(ref_bits);
     mpfr_set_d(b, static_cast<double>(xb), MPFR_RNDN);
     mpfr_sqr(b, b, MPFR_RNDN);
     mpfr_add(n, n, b, MPFR_RNDN);  // exact at 256 bits
