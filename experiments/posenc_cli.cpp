@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     register_precision(app, subcommands);
     register_validate(app, subcommands);
     register_bench(app, subcommands);
+    register_inspect(app, subcommands);
 
     try {
         app.parse(argc, argv);
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
         if (!s.app->parsed()) continue;
         const std::string name = s.app->get_name();
         try {
+            resolve_encoding_options(s.app);
             return s.run(command_line);
         } catch (const usage_error& e) {
             fmt::print(stderr, "posenc {}: {}\n", name, e.what());

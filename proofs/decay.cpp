@@ -1,7 +1,7 @@
 // proofs/decay.cpp: the long-range decay bound of RoPE, checked by the compiler.
 //
-// Every static_assert in this file evaluates a function or predicate of posenc/properties/decay.hpp
-// in a constant expression; if one were false, the build would fail.
+// Every static_assert in this file evaluates a quantity of posenc/analysis/ or a predicate of
+// posenc/properties/decay.hpp in a constant expression; if one were false, the build would fail.
 //
 // 1. RoFormer (Su et al. 2021, arXiv 2104.09864, §3.4.3, eqs. 35-37). With N = d/2 pairs read as
 //    complex numbers, h_i = q_i conj(k_i), r = m - n, and S_j = sum_{i<j} e^{i r theta_i} (S_0 = 0,
@@ -10,7 +10,7 @@
 //    and <R_m q, R_n k> is the real part of the left side, so
 //        |<R_m q, R_n k>| <= (max_j |h_{j-1} - h_j|) sum_{j=1}^{N} |S_j|          (roformer_abel_bound).
 //    Figure 2 plots the "relative upper bound" (1/N) sum_j |S_j| for d = 128, base 10000
-//    (roformer_relative_bound). At r = 0, S_j = j, so the curve starts at
+//    (analysis::roformer_relative_bound). At r = 0, S_j = j, so the curve starts at
 //        (1/N) sum_{j=1}^{N} j = (N + 1)/2 = 32.5,
 //    exactly (every step is exact in binary floating point). At r = 100 it is compared with the
 //    value the script scripts/gen_proof_values.py computes from the definition at 100 digits.
@@ -21,7 +21,7 @@
 // 2. Men et al. 2024 ("Base of RoPE Bounds Context Length", arXiv 2405.14591, eq. 9-10):
 //    B_m = sum_i cos(m theta_i), and the context length a base allows is the last m before B_m first
 //    turns negative. For d = 32 and base 100 (rope-vit's base) the first negative B_m is at m = 28
-//    (first_negative_b), as the script computes independently (B_m >= 1.36 before it,
+//    (analysis::first_negative_b), as the script computes independently (B_m >= 1.36 before it,
 //    B_28 = -0.092: no rounding question). The scan costs 29 x 16 cosines; for d = 128, base 10000
 //    the answer (1707) would cost about 110,000 constant-evaluated sines per type.
 // The statistical caveat of Barbero et al. 2024 (gaussian_zero_mean) needs thousands of samples and
@@ -42,9 +42,11 @@
 #include <array>
 #include <vector>
 
+#include <posenc/analysis/b_sum.hpp>
+#include <posenc/analysis/roformer.hpp>
 #include <posenc/encodings/rope.hpp>
 #include <posenc/math/cx_float.hpp>
-#include <posenc/math/detail/dd.hpp>
+#include <posenc/math/double_t.hpp>
 #include <posenc/math/exp.hpp>
 #include <posenc/math/log.hpp>
 #include <posenc/properties/decay.hpp>
@@ -68,19 +70,19 @@ constexpr posenc::rope<T> figure2() {
 
 template <class T>
 constexpr T curve(const T& r) {
-    return posenc::roformer_relative_bound(figure2<T>(), r);
+    return posenc::analysis::roformer_relative_bound(figure2<T>(), r);
 }
 
 /// Figure 2's frequencies theta_i = 10000^(-i/64), i < 64, computed as rope<T> does but with one
 /// exponential instead of 64 (each costs about 0.2 s of compile time at 50 digits):
-/// c = exp(-(ln 10000)/64) in double-T (log_core, exp_core: as rope<T>), theta_i = c^i by double-T
+/// c = exp(-(ln 10000)/64) in double-T (log_dd and exp of a double-T: as the frequency functions), theta_i = c^i by double-T
 /// products (Joldes-Muller-Popescu 2017 Alg. 12, relative error 5 u^2 each), each rounded once.
 /// The double-T value is within 64 (5 + 3) u^2 relative of the exact theta_i, so theta_i is within
 /// 1 ulp, the assumption of the error bound in the file comment.
 template <class T>
 constexpr std::vector<T> figure2_theta_by_powers() {
-    namespace md = posenc::math::detail;
-    const md::dd<T> c = posenc::detail::exp_dd(md::neg(md::div(md::log_core(T(10000)), T(64))));
+    namespace md = posenc::math;
+    const md::dd<T> c = md::exp(md::neg(md::div(md::log_dd(T(10000)), T(64))));
     std::vector<T> theta(64, T(0));
     md::dd<T> p = md::dd_from(T(1));
     for (std::size_t i = 0; i < theta.size(); ++i) {
@@ -98,7 +100,7 @@ constexpr bool curve_at_100_matches_reference() {
     T value = T(0);
     if constexpr (by_powers) {
         const std::vector<T> theta = figure2_theta_by_powers<T>();
-        value = posenc::roformer_relative_bound(std::span<const T>(theta), T(100));
+        value = posenc::analysis::roformer_relative_bound(std::span<const T>(theta), T(100));
     } else {
         value = curve(T(100));
     }
@@ -139,7 +141,7 @@ constexpr long long men_first_negative_d32_base100() {
     posenc::rope_params<T> p = variant_params<T>(rope_variant::standard, pair_layout::half_split, 32);
     p.base = T(100);
     const posenc::rope<T> e(p);
-    return posenc::first_negative_b(std::span<const T>(e.inv_freq()), 200);
+    return posenc::analysis::first_negative_b(std::span<const T>(e.inv_freq()), 200);
 }
 
 template <class T>

@@ -359,39 +359,17 @@ unsigned thread_count(int requested) {
     return hw == 0 ? 1u : hw;
 }
 
-void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std::function<void(std::size_t)>& body) {
-    if (n == 0) return;
-    if (grain == 0) grain = 1;
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> stop{false};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    const auto worker = [&] {
-        try {
-            while (!stop.load(std::memory_order_relaxed)) {
-                if (interrupted()) {
-                    stop = true;
-                    break;
-                }
-                const std::size_t begin = next.fetch_add(grain);
-                if (begin >= n) break;
-                const std::size_t end = std::min(n, begin + grain);
-                for (std::size_t i = begin; i < end; ++i) body(i);
-            }
-        } catch (...) {
-            const std::lock_guard<std::mutex> lock(error_mutex);
-            if (!error) error = std::current_exception();
-            stop = true;
-        }
-    };
-    const unsigned t = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>((n + grain - 1) / grain)));
-    std::vector<std::thread> pool;
-    pool.reserve(t - 1);
-    for (unsigned i = 1; i < t; ++i) pool.emplace_back(worker);
-    worker();
-    for (std::thread& th : pool) th.join();
-    if (error) std::rethrow_exception(error);
+void parallel_for(posenc::kernels::thread_pool& pool, std::size_t n, std::size_t grain,
+                  const std::function<void(std::size_t)>& body) {
+    pool.for_each(n, grain, body, interrupted);
     check_interrupted();
+}
+
+void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std::function<void(std::size_t)>& body) {
+    const std::size_t g = std::max<std::size_t>(grain, 1);
+    const std::size_t blocks = (n + g - 1) / g;
+    posenc::kernels::thread_pool pool(static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, blocks))));
+    parallel_for(pool, n, grain, body);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -527,74 +505,6 @@ void emit(const std::vector<std::string>& pieces, const std::string& out) {
 
 std::string metadata_header(std::string_view subcommand, std::string_view command_line) {
     return fmt::format("# posenc {}\n# command: {}\n# posenc_version: {}\n", subcommand, command_line, POSENC_VERSION);
-}
-
-// ----------------------------------------------------------------------------------------------
-// Encoding options
-// ----------------------------------------------------------------------------------------------
-
-void add_encoding_options(CLI::App* app, encoding_options& o) {
-    app->add_option("--dim", o.dim, "Head dimension (even, > 0)")->capture_default_str();
-    app->add_option("--base", o.base, "RoPE base theta (> 1)")->capture_default_str();
-    app->add_option("--variant", o.variant, "Frequency variant")
-        ->check(CLI::IsMember({"default", "linear", "dynamic", "yarn", "llama3", "longrope"}))
-        ->capture_default_str();
-    app->add_option("--layout", o.layout, "Pair layout: interleaved (GPT-J, ggml mode 0) or half-split (NeoX, HF rotate_half)")
-        ->check(CLI::IsMember({"interleaved", "half-split"}))
-        ->capture_default_str();
-    app->add_option("--partial-rotary-factor", o.partial_rotary_factor, "Fraction of the head that rotates, in (0, 1]")
-        ->capture_default_str();
-    app->add_option("--factor", o.factor, "Scaling factor (>= 1): linear, dynamic, yarn, llama3, longrope")->capture_default_str();
-    app->add_option("--original-max-position-embeddings", o.original_max_position_embeddings,
-                    "Pretraining context: yarn, llama3, longrope (0: not given)")
-        ->capture_default_str();
-    app->add_option("--max-position-embeddings", o.max_position_embeddings,
-                    "Context length: dynamic; yarn/longrope derive factor from it when --factor is 1 (0: not given)")
-        ->capture_default_str();
-    app->add_option("--seq-len", o.seq_len, "Current sequence length: dynamic, longrope (0: not given)")->capture_default_str();
-    app->add_option("--beta-fast", o.beta_fast, "yarn")->capture_default_str();
-    app->add_option("--beta-slow", o.beta_slow, "yarn")->capture_default_str();
-    app->add_option("--mscale", o.mscale, "yarn (0: not given)")->capture_default_str();
-    app->add_option("--mscale-all-dim", o.mscale_all_dim, "yarn (0: not given)")->capture_default_str();
-    app->add_option("--attention-factor", o.attention_factor, "yarn, longrope (0: derived from the factor)")
-        ->capture_default_str();
-    app->add_option("--truncate", o.truncate, "yarn: floor/ceil the correction range (true/false)")->capture_default_str();
-    app->add_option("--low-freq-factor", o.low_freq_factor, "llama3")->capture_default_str();
-    app->add_option("--high-freq-factor", o.high_freq_factor, "llama3")->capture_default_str();
-    app->add_option("--short-factor", o.short_factor, "longrope: comma list, one per pair");
-    app->add_option("--long-factor", o.long_factor, "longrope: comma list, one per pair");
-}
-
-posenc::rope_variant variant_from_name(std::string_view v) {
-    if (v == "default") return posenc::rope_variant::standard;
-    if (v == "linear") return posenc::rope_variant::linear;
-    if (v == "dynamic") return posenc::rope_variant::dynamic;
-    if (v == "yarn") return posenc::rope_variant::yarn;
-    if (v == "llama3") return posenc::rope_variant::llama3;
-    if (v == "longrope") return posenc::rope_variant::longrope;
-    throw usage_error(fmt::format("--variant: unknown variant '{}'", v));
-}
-
-std::string option_name(std::string_view parameter) {
-    std::string name = "--";
-    for (const char c : parameter) name += c == '_' ? '-' : c;
-    if (name == "--head-dim") name = "--dim";
-    return name;
-}
-
-std::string encoding_metadata(const encoding_options& o) {
-    fmt::memory_buffer csv;
-    const auto out = std::back_inserter(csv);
-    fmt::format_to(out, "# dim: {}\n# base: {}\n# variant: {}\n# layout: {}\n# partial_rotary_factor: {}\n", o.dim, o.base,
-                   o.variant, o.layout, o.partial_rotary_factor);
-    fmt::format_to(out, "# factor: {}\n# original_max_position_embeddings: {}\n# max_position_embeddings: {}\n# seq_len: {}\n",
-                   o.factor, o.original_max_position_embeddings, o.max_position_embeddings, o.seq_len);
-    fmt::format_to(out, "# beta_fast: {}\n# beta_slow: {}\n# mscale: {}\n# mscale_all_dim: {}\n# attention_factor_option: {}\n",
-                   o.beta_fast, o.beta_slow, o.mscale, o.mscale_all_dim, o.attention_factor);
-    fmt::format_to(out, "# truncate: {}\n# low_freq_factor: {}\n# high_freq_factor: {}\n# short_factor: {}\n# long_factor: {}\n",
-                   o.truncate ? "true" : "false", o.low_freq_factor, o.high_freq_factor,
-                   o.short_factor.empty() ? "-" : o.short_factor, o.long_factor.empty() ? "-" : o.long_factor);
-    return fmt::to_string(csv);
 }
 
 }  // namespace posenc_cli

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <posenc/encodings/rope.hpp>
+#include <posenc/kernels/thread_pool.hpp>
 #include <posenc/math.hpp>
+#include <posenc/math/double_t.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/multiprecision/cpp_bin_float.hpp>
@@ -73,6 +75,7 @@ void register_context(CLI::App& app, registry& r);  // context and min-base
 void register_precision(CLI::App& app, registry& r);
 void register_validate(CLI::App& app, registry& r);
 void register_bench(CLI::App& app, registry& r);
+void register_inspect(CLI::App& app, registry& r);
 
 // ----------------------------------------------------------------------------------------------
 // Precisions
@@ -190,7 +193,7 @@ T parse_number(const std::string& text, std::string_view precision, std::string_
     } else {
 #if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
         const T value = parse_binary128(text, option);
-        if (!special && (!posenc::math::detail::is_finite(value) || (value == T(0) && has_nonzero_digit(text)))) {
+        if (!special && (!posenc::math::is_finite(value) || (value == T(0) && has_nonzero_digit(text)))) {
             throw out_of_range();
         }
         return value;
@@ -298,9 +301,13 @@ private:
 /// Number of worker threads: `requested` if > 0, else the hardware concurrency (at least 1).
 unsigned thread_count(int requested);
 
-/// Runs body(i) for i in [0, n) on `threads` threads, in blocks of `grain` consecutive indices
-/// handed out in order; stops early (and rethrows) on an exception, checks interruption between
-/// blocks. body must only write state owned by index i, so results do not depend on `threads`.
+/// Runs body(i) for i in [0, n) on `pool` (posenc::kernels::thread_pool::for_each): blocks of
+/// `grain` consecutive indices handed out in increasing order; stops early (and rethrows) on an
+/// exception; checks interruption between blocks and throws interrupted_error after an interrupt.
+/// body must only write state owned by index i, so results do not depend on the number of threads.
+void parallel_for(posenc::kernels::thread_pool& pool, std::size_t n, std::size_t grain,
+                  const std::function<void(std::size_t)>& body);
+/// The same on a pool of min(threads, blocks) threads made for this call.
 void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std::function<void(std::size_t)>& body);
 
 // ----------------------------------------------------------------------------------------------
@@ -360,40 +367,8 @@ inline void emit(std::string csv, const std::string& out) { emit(std::vector<std
 std::string metadata_header(std::string_view subcommand, std::string_view command_line);
 
 // ----------------------------------------------------------------------------------------------
-// Encoding options, shared by every subcommand that takes an encoding (HF names in kebab case)
+// Lists of numbers
 // ----------------------------------------------------------------------------------------------
-
-struct encoding_options {
-    int dim = 128;
-    std::string base = "10000";
-    std::string variant = "default";
-    std::string layout = "half-split";
-    std::string partial_rotary_factor = "1";
-    std::string factor = "1";
-    long original_max_position_embeddings = 0;
-    long max_position_embeddings = 0;
-    long seq_len = 0;
-    std::string beta_fast = "32";
-    std::string beta_slow = "1";
-    std::string mscale = "0";
-    std::string mscale_all_dim = "0";
-    std::string attention_factor = "0";
-    bool truncate = true;
-    std::string low_freq_factor = "1";
-    std::string high_freq_factor = "4";
-    std::string short_factor;
-    std::string long_factor;
-};
-
-void add_encoding_options(CLI::App* app, encoding_options& o);
-
-posenc::rope_variant variant_from_name(std::string_view v);
-
-/// "--original-max-position-embeddings" for the parameter "original_max_position_embeddings".
-std::string option_name(std::string_view parameter);
-
-/// Every encoding parameter as a metadata line, defaults included.
-std::string encoding_metadata(const encoding_options& o);
 
 template <class T>
 std::vector<T> parse_list(const std::string& text, std::string_view precision, std::string_view option) {
@@ -403,42 +378,6 @@ std::vector<T> parse_list(const std::string& text, std::string_view precision, s
     return values;
 }
 
-/// The RoPE parameters at precision T, every number read at that precision.
-template <class T>
-posenc::rope_params<T> rope_params_from(const encoding_options& o, std::string_view precision) {
-    posenc::rope_params<T> p;
-    p.head_dim = o.dim;
-    p.base = parse_number<T>(o.base, precision, "--base");
-    p.variant = variant_from_name(o.variant);
-    p.layout = o.layout == "interleaved" ? posenc::pair_layout::interleaved : posenc::pair_layout::half_split;
-    p.partial_rotary_factor = parse_number<T>(o.partial_rotary_factor, precision, "--partial-rotary-factor");
-    p.factor = parse_number<T>(o.factor, precision, "--factor");
-    p.original_max_position_embeddings = o.original_max_position_embeddings;
-    p.max_position_embeddings = o.max_position_embeddings;
-    p.seq_len = o.seq_len;
-    p.beta_fast = parse_number<T>(o.beta_fast, precision, "--beta-fast");
-    p.beta_slow = parse_number<T>(o.beta_slow, precision, "--beta-slow");
-    p.mscale = parse_number<T>(o.mscale, precision, "--mscale");
-    p.mscale_all_dim = parse_number<T>(o.mscale_all_dim, precision, "--mscale-all-dim");
-    p.attention_factor = parse_number<T>(o.attention_factor, precision, "--attention-factor");
-    p.truncate = o.truncate;
-    p.low_freq_factor = parse_number<T>(o.low_freq_factor, precision, "--low-freq-factor");
-    p.high_freq_factor = parse_number<T>(o.high_freq_factor, precision, "--high-freq-factor");
-    p.short_factor = parse_list<T>(o.short_factor, precision, "--short-factor");
-    p.long_factor = parse_list<T>(o.long_factor, precision, "--long-factor");
-    return p;
-}
-
-/// The RoPE of the options at precision T; an invalid parameter becomes a usage_error naming
-/// its option.
-template <class T>
-posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision) {
-    const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
-    try {
-        return posenc::rope<T>(params);
-    } catch (const posenc::invalid_parameter& e) {
-        throw usage_error(fmt::format("{}: {}", option_name(e.parameter()), e.what()));
-    }
-}
-
 }  // namespace posenc_cli
+
+#include "encoding.hpp"  // IWYU pragma: export

@@ -10,13 +10,15 @@
 //             convention in the metadata, and, as evidence, the next larger grid base up to ten times
 //             the minimal one that is NOT admissible.
 //
-// Signs are decided exactly. A fast scan runs in double: e^{i m theta_j} advanced by the exact unit
-// rotation e^{i theta_j} and recomputed from the exact angle every 256 steps. Its error in B is below
-// d/2 * (m theta ulp + 256 * 3 ulp) < 1e-8 for m < 2^24 (theta_j in double is within half an ulp of
-// the true value), growing in proportion to m beyond; every m where the fast value is below
-// 1e-7 * max(1, m / 2^24) is re-evaluated at 50 digits (cpp_bin_float_50 theta_j and cosines, errors
-// below 1e-40), and only that value's sign counts.
+// Signs are decided exactly: posenc::analysis::first_negative_b_scan runs in double (phase blocks of
+// 256 consecutive m, see analysis/b_sum.hpp for its error bound) and every m where its value is
+// below 1e-7 * max(1, m / 2^24) is re-evaluated at 50 digits (cpp_bin_float_50 theta_j and cosines,
+// errors below 1e-40); only that value's sign counts. The grid search of min-base is
+// posenc::analysis::min_base_search; this file evaluates its bases in parallel.
 #include "common.hpp"
+
+#include <posenc/analysis/b_sum.hpp>
+#include <posenc/analysis/min_base.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -25,19 +27,20 @@
 namespace posenc_cli {
 namespace {
 
-namespace md = posenc::math::detail;
+namespace pa = posenc::analysis;
 using big = mp::cpp_bin_float_50;
 
-constexpr double recheck_below = 1e-7;
-constexpr long long reseed_every = 256;
-
-/// B_{m,theta} at 50 digits (Boost's cos of m theta rounded to 50 digits: an angle error below
-/// 2^-167 m, i.e. below 1e-43 for m < 2^24).
+/// B_{m,theta} at 50 digits: posenc::analysis's sum (eq. 9) of Boost's cosines of m theta rounded to
+/// 50 digits (an angle error below 2^-167 m, i.e. below 1e-43 for m < 2^24); Boost's cos is about 50
+/// times as fast as posenc::math's at this precision.
 big b_exact(const std::vector<big>& theta, long long m) {
     const big mt = big(m);
-    big s = 0;
-    for (const big& t : theta) s += mp::cos(big(mt * t));
-    return s;
+    std::vector<big> c;
+    c.reserve(theta.size());
+    for (const big& t : theta) c.push_back(mp::cos(big(mt * t)));
+    big value = 0;
+    pa::b_sum_rows<1>(c.data(), c.size(), &value);
+    return value;
 }
 
 /// The frequencies of one encoding: in double for the scan, at 50 digits (computed on first use:
@@ -52,9 +55,9 @@ public:
     [[nodiscard]] const std::vector<big>& exact() {
         if (!exact_) {
             if (standard_) {
-                const big b(o_.base);
+                const big b(o_.base());
                 std::vector<big> t;
-                for (int i = 0; i < o_.dim / 2; ++i) t.push_back(mp::pow(b, big(-2 * i) / o_.dim));
+                for (int i = 0; i < o_.dim() / 2; ++i) t.push_back(mp::pow(b, big(-2 * i) / o_.dim()));
                 exact_ = std::move(t);
             } else {
                 exact_ = make_rope<big>(o_, "50").inv_freq();
@@ -72,46 +75,17 @@ private:
 
 /// The smallest m in [0, limit] with B_{m,theta} < 0, or -1 if there is none (see the file comment).
 long long first_negative(thetas& th, long long limit) {
-    const std::vector<double>& theta = th.fast();
-    const std::size_t n = theta.size();
-    std::vector<double> zr(n), zi(n), wr(n), wi(n);
-    for (std::size_t j = 0; j < n; ++j) {
-        wr[j] = std::cos(theta[j]);
-        wi[j] = std::sin(theta[j]);
-    }
-    for (long long m = 0; m <= limit; ++m) {
-        if (m % reseed_every == 0) {
-            if (m % (reseed_every * 4096) == 0) check_interrupted();
-            const double md_ = static_cast<double>(m);
-            for (std::size_t j = 0; j < n; ++j) {
-                const md::dd<double> a = md::two_prod(md_, theta[j]);  // exact angle hi + lo
-                const double c = std::cos(a.hi), s = std::sin(a.hi);
-                zr[j] = c - s * a.lo;
-                zi[j] = s + c * a.lo;
-            }
-        } else {
-            for (std::size_t j = 0; j < n; ++j) {
-                const double a = zr[j] * wr[j] - zi[j] * wi[j];
-                const double b = zr[j] * wi[j] + zi[j] * wr[j];
-                zr[j] = a;
-                zi[j] = b;
-            }
-        }
-        double b = 0;
-        for (std::size_t j = 0; j < n; ++j) b += zr[j];
-        const double threshold = recheck_below * std::max(1.0, static_cast<double>(m) / 16777216.0);
-        if (b < threshold && b_exact(th.exact(), m) < 0) return m;
-    }
-    return -1;
+    return pa::first_negative_b_scan(
+        std::span<const double>(th.fast()), limit, [&](long long m) { return b_exact(th.exact(), m) < 0; }, check_interrupted);
 }
 
 /// theta_i = b^(-2i/d) for the standard RoPE (each correctly rounded by posenc::rope from the
 /// decimal base read at that precision).
 thetas standard_thetas(int dim, const std::string& base) {
     encoding_options o;
-    o.dim = dim;
-    o.base = base;
-    o.variant = "default";
+    o.set("head_dim", std::to_string(dim));
+    o.set("base", base);
+    o.set("variant", "default");
     return thetas(o, true);
 }
 
@@ -130,7 +104,7 @@ struct context_options {
 };
 
 std::string context_csv(const context_options& o, std::string_view command_line) {
-    const std::vector<std::string> bases = split_list(o.bases.empty() ? o.enc.base : o.bases, "--base");
+    const std::vector<std::string> bases = split_list(o.bases.empty() ? o.enc.base() : o.bases, "--base");
     const shard sh = parse_shard(o.shard_text);
     const std::pair<std::size_t, std::size_t> rows_range = sh.range(bases.size());
     const std::size_t begin = rows_range.first;
@@ -138,7 +112,7 @@ std::string context_csv(const context_options& o, std::string_view command_line)
     std::vector<thetas> th;
     for (std::size_t i = begin; i < end; ++i) {
         encoding_options e = o.enc;
-        e.base = bases[i];
+        e.set("base", bases[i]);
         th.emplace_back(e, false);
     }
     std::vector<long long> result(end - begin, -1);
@@ -149,7 +123,7 @@ std::string context_csv(const context_options& o, std::string_view command_line)
     });
     std::string csv = metadata_header("context", command_line) + encoding_metadata(o.enc);
     csv += fmt::format("# bases: {}\n# max_m: {} (first_negative_m is 'none' when B >= 0 for every m <= max_m)\n",
-                       o.bases.empty() ? o.enc.base : o.bases, o.max_m);
+                       o.bases.empty() ? o.enc.base() : o.bases, o.max_m);
     csv += "# definition: Men et al. 2024 eq. 10; first_negative_m = min{m : B_{m,theta} < 0}, context_length = "
            "first_negative_m - 1\n# signs: decided at 50 digits where the double scan is below 1e-7\n";
     csv += fmt::format("# shard: {} (rows {} to {} of {})\n# out: {}\n", sh.text(), begin, end, bases.size(),
@@ -183,89 +157,31 @@ struct min_base_options {
     std::string out;
 };
 
-/// Grid bases k * 10^e with k a G-digit integer, in [lo, hi], increasing, as decimal text.
-std::vector<std::string> base_grid(int digits, double lo, double hi) {
-    std::vector<std::string> grid;
-    const long long kmin = static_cast<long long>(std::llround(std::pow(10.0, digits - 1)));
-    const long long kmax = kmin * 10 - 1;
-    for (int e = static_cast<int>(std::floor(std::log10(lo))) - digits; e <= 40; ++e) {
-        for (long long k = kmin; k <= kmax; ++k) {
-            const std::string text = fmt::format("{}e{}", k, e);
-            const double v = std::stod(text);
-            if (v < lo) continue;
-            if (v > hi) return grid;
-            grid.push_back(text);
-        }
-    }
-    return grid;
-}
-
-std::string min_base_csv(const min_base_options& o, std::string_view command_line) {
-    if (o.through_l && o.through_l_minus_1) {
-        throw usage_error("--through-L-minus-1: give at most one of --through-L and --through-L-minus-1");
-    }
-    const bool minus_one = o.through_l_minus_1;
-    if (o.dim < 2 || o.dim % 2 != 0 || o.dim > 1 << 16) throw usage_error("--dim: an even integer in [2, 65536]");
-    if (o.grid_digits < 1 || o.grid_digits > 6) throw usage_error("--grid-digits: an integer in [1, 6]");
-    const double lo = parse_number<double>(o.base_min, "double", "--base-min");
-    const double hi = parse_number<double>(o.base_max, "double", "--base-max");
-    if (!(lo > 1) || !std::isfinite(lo)) throw usage_error("--base-min: a finite number > 1");
-    if (!(hi >= lo) || !std::isfinite(hi)) throw usage_error("--base-max: a finite number >= --base-min");
-    const std::vector<long long> all = parse_index_spec(o.contexts, "--context", 1, 1LL << 24);
-    const shard sh = parse_shard(o.shard_text);
-    const std::pair<std::size_t, std::size_t> rows_range = sh.range(all.size());
-    const std::size_t begin = rows_range.first;
-    const std::size_t end = rows_range.second;
-    const std::vector<long long> contexts(all.begin() + static_cast<std::ptrdiff_t>(begin),
-                                          all.begin() + static_cast<std::ptrdiff_t>(end));
-    const std::vector<std::string> grid = base_grid(o.grid_digits, lo, hi);
-    if (grid.empty()) throw usage_error("--base-min: no grid base lies in [--base-min, --base-max]");
-    // Every shard searches up to the largest context of the whole list, so that first_negative_m
-    // does not depend on the sharding.
-    const long long limit = *std::max_element(all.begin(), all.end());
-
-    // first_negative for grid bases in increasing order, in batches, until every context has its
-    // smallest admissible base and the next inadmissible one above it (or the grid ends).
-    const auto admissible = [&](long long fn, long long context) {
-        return fn < 0 || (minus_one ? fn >= context : fn > context);
-    };
-    std::vector<long long> fn(grid.size(), -2);  // -2: not computed
-    std::vector<std::optional<std::size_t>> found(contexts.size());
-    std::vector<std::optional<std::size_t>> next_bad(contexts.size());
-    std::vector<bool> searched_past(contexts.size(), false);
+/// Eq. 11 on the grid: the first negative m of the grid bases, in increasing order, 2 x threads of
+/// them at a time in parallel, until every context has its answer and evidence (or the grid ends).
+pa::min_base_search search_grid(const min_base_options& o, const std::vector<pa::grid_base>& grid,
+                                std::vector<long long> contexts, long long limit) {
+    const auto convention = o.through_l_minus_1 ? pa::context_convention::through_l_minus_1 : pa::context_convention::through_l;
+    std::vector<double> values;
+    for (const pa::grid_base& g : grid) values.push_back(g.value);
+    pa::min_base_search search(std::move(values), std::move(contexts), convention);
     const unsigned threads = thread_count(o.threads);
+    posenc::kernels::thread_pool pool(threads);
     progress bar("posenc min-base", static_cast<long long>(grid.size()), o.quiet);
-    std::size_t done = 0;
-    const auto complete = [&] {
-        for (std::size_t c = 0; c < contexts.size(); ++c) {
-            if (!found[c] || (!next_bad[c] && !searched_past[c])) return false;
-        }
-        return true;
-    };
-    while (done < grid.size() && !complete()) {
-        const std::size_t batch = std::min(grid.size() - done, static_cast<std::size_t>(threads) * 2);
-        parallel_for(batch, threads, 1, [&](std::size_t i) {
-            thetas th = standard_thetas(o.dim, grid[done + i]);
-            fn[done + i] = first_negative(th, limit);
+    search.run(std::size_t{2} * threads, [&](std::size_t first, std::span<long long> out) {
+        parallel_for(pool, out.size(), 1, [&](std::size_t i) {
+            thetas th = standard_thetas(o.dim, grid[first + i].text());
+            out[i] = first_negative(th, limit);
             bar.advance();
         });
-        for (std::size_t g = done; g < done + batch; ++g) {
-            for (std::size_t c = 0; c < contexts.size(); ++c) {
-                const bool ok = admissible(fn[g], contexts[c]);
-                if (!found[c]) {
-                    if (ok) found[c] = g;
-                } else if (!next_bad[c] && !searched_past[c]) {
-                    if (std::stod(grid[g]) > 10 * std::stod(grid[*found[c]])) {
-                        searched_past[c] = true;  // the evidence is sought within one decade
-                    } else if (!ok) {
-                        next_bad[c] = g;
-                    }
-                }
-            }
-        }
-        done += batch;
-    }
+    });
+    return search;
+}
 
+/// The metadata lines and the column header.
+std::string min_base_header(const min_base_options& o, std::string_view command_line, const shard& sh,
+                            std::pair<std::size_t, std::size_t> rows, std::size_t all) {
+    const bool minus_one = o.through_l_minus_1;
     std::string csv = metadata_header("min-base", command_line);
     csv += fmt::format("# dim: {}\n# contexts: {}\n# grid_digits: {}\n# base_min: {}\n# base_max: {}\n", o.dim, o.contexts,
                        o.grid_digits, o.base_min, o.base_max);
@@ -278,20 +194,52 @@ std::string min_base_csv(const min_base_options& o, std::string_view command_lin
     csv += "# columns: first_negative_m of min_base, searched up to the largest context of --context (none: B >= 0 "
            "throughout); next_inadmissible_base: the smallest larger grid base, up to 10 x min_base, that fails this "
            "context (none: every one passes)\n";
-    csv += fmt::format("# shard: {} (rows {} to {} of {})\n# out: {}\n", sh.text(), begin, end, all.size(),
+    csv += fmt::format("# shard: {} (rows {} to {} of {})\n# out: {}\n", sh.text(), rows.first, rows.second, all,
                        o.out.empty() ? std::string("-") : o.out);
     csv += "context,min_base,first_negative_m,next_inadmissible_base\n";
-    const auto number = [&](std::size_t g) { return fmt::format("{}", std::stod(grid[g])); };
+    return csv;
+}
+
+/// One CSV row per context.
+std::string min_base_rows(const pa::min_base_search& search, const std::vector<pa::grid_base>& grid,
+                          const std::vector<long long>& contexts) {
+    std::string csv;
+    const auto number = [&](std::size_t g) { return fmt::format("{}", grid[g].value); };
     for (std::size_t c = 0; c < contexts.size(); ++c) {
-        if (!found[c]) {
+        const pa::min_base_row& r = search.rows()[c];
+        if (!r.min_base) {
             csv += fmt::format("{},none,none,none\n", contexts[c]);
             continue;
         }
-        const long long f = fn[*found[c]];
-        csv += fmt::format("{},{},{},{}\n", contexts[c], number(*found[c]), f < 0 ? std::string("none") : fmt::format("{}", f),
-                           next_bad[c] ? number(*next_bad[c]) : std::string("none"));
+        const long long f = search.first_negative(*r.min_base);
+        csv += fmt::format("{},{},{},{}\n", contexts[c], number(*r.min_base), f < 0 ? std::string("none") : fmt::format("{}", f),
+                           r.next_inadmissible ? number(*r.next_inadmissible) : std::string("none"));
     }
     return csv;
+}
+
+std::string min_base_csv(const min_base_options& o, std::string_view command_line) {
+    if (o.through_l && o.through_l_minus_1) {
+        throw usage_error("--through-L-minus-1: give at most one of --through-L and --through-L-minus-1");
+    }
+    if (o.dim < 2 || o.dim % 2 != 0 || o.dim > 1 << 16) throw usage_error("--dim: an even integer in [2, 65536]");
+    if (o.grid_digits < 1 || o.grid_digits > 6) throw usage_error("--grid-digits: an integer in [1, 6]");
+    const double lo = parse_number<double>(o.base_min, "double", "--base-min");
+    const double hi = parse_number<double>(o.base_max, "double", "--base-max");
+    if (!(lo > 1) || !std::isfinite(lo)) throw usage_error("--base-min: a finite number > 1");
+    if (!(hi >= lo) || !std::isfinite(hi)) throw usage_error("--base-max: a finite number >= --base-min");
+    const std::vector<long long> all = parse_index_spec(o.contexts, "--context", 1, 1LL << 24);
+    const shard sh = parse_shard(o.shard_text);
+    const std::pair<std::size_t, std::size_t> rows = sh.range(all.size());
+    const std::vector<long long> contexts(all.begin() + static_cast<std::ptrdiff_t>(rows.first),
+                                          all.begin() + static_cast<std::ptrdiff_t>(rows.second));
+    const std::vector<pa::grid_base> grid = pa::decimal_grid(o.grid_digits, lo, hi);
+    if (grid.empty()) throw usage_error("--base-min: no grid base lies in [--base-min, --base-max]");
+    // Every shard searches up to the largest context of the whole list, so that first_negative_m
+    // does not depend on the sharding.
+    const long long limit = *std::max_element(all.begin(), all.end());
+    const pa::min_base_search search = search_grid(o, grid, contexts, limit);
+    return min_base_header(o, command_line, sh, rows, all.size()) + min_base_rows(search, grid, contexts);
 }
 
 }  // namespace

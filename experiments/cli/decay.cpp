@@ -13,30 +13,29 @@
 //                   ~ N(0, I) independent (Barbero et al. 2024, Prop. 3.2: mean 0 at every r) or
 //                   k = q + noise_std * eps (Men et al. 2024, Theorem 1: mean 2 B_{r,theta} + tail)
 //
-// Every angle r w_j is formed exactly (TwoProduct) and its cosine and sine are taken by an accurate
-// routine: glibc's sin/cos (which reduce exactly and are accurate to within 1 ulp) for double and
-// long double, double arithmetic rounded once for float, posenc::math for __float128 and the
-// multiprecision types. Distances go in chunks of 256 rows fixed by the row index in the whole
-// distance list, so results do not depend on --threads or --shard. In a chunk of equally spaced
-// distances (step s), e^{i r w_j} is computed exactly for the first row and reached from it by the
-// exactly computed rotations e^{i s w_j} (rows 1 to 7) and e^{i 8 s w_j} (each later row from the row
-// eight before it): at most 7 + 31 = 38 complex products, each adding about 3 ulps of relative
-// error, 3e-14 in double, well inside the 1e-12 this runner is checked to. Other chunks are
-// evaluated exactly row by row. The rows go to the output as the chunks finish, in order.
+// The unit phases e^{i r w_j} come from posenc::analysis::phase_block (exact products, the C
+// library's sin/cos for double and long double, posenc::math beyond, runs of equally spaced distances
+// by exact step rotations: within 3e-14 relative in double, well inside the 1e-12 this runner is
+// checked to), the quantities from posenc::analysis (roformer_relative_bound, b_sum) over blocks of
+// 256 rows fixed by the row index in the whole distance list, so results do not depend on --threads
+// or --shard. The rows go to the output as the blocks finish, in order.
 #include "common.hpp"
 
+#include <posenc/analysis/b_sum.hpp>
+#include <posenc/analysis/phases.hpp>
+#include <posenc/analysis/roformer.hpp>
 #include <posenc/encodings/rope2d.hpp>
 #include <posenc/encodings/sinusoidal.hpp>
 #include <posenc/properties/common.hpp>
 
 #include <cmath>
-#include <cstdlib>
 #include <optional>
 
 namespace posenc_cli {
 namespace {
 
-namespace md = posenc::math::detail;
+namespace md = posenc::math;
+namespace pa = posenc::analysis;
 
 struct decay_options {
     std::string quantity;
@@ -57,34 +56,6 @@ struct decay_options {
     std::string out;
 };
 
-/// cos and sin of r (w.hi + w.lo), the product formed exactly (see the file comment).
-template <class T>
-posenc::math::sincos_result<T> sincos_exact(const T& r, const md::dd<T>& w) {
-    const md::dd<T> p = md::two_prod(r, w.hi);
-    const T lo = p.lo + r * w.lo;
-    if constexpr (std::is_same_v<T, float>) {
-        const double a = static_cast<double>(p.hi) + static_cast<double>(lo);  // exact: p.hi, lo are floats
-        return {static_cast<float>(std::sin(a)), static_cast<float>(std::cos(a))};
-    } else if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
-        const T s = std::sin(p.hi);
-        const T c = std::cos(p.hi);
-        // rotate by lo (|lo| <= ulp(hi)): cos lo = 1 - lo^2/2, sin lo = lo to within lo^3/6
-        const T cl = T(1) - lo * lo / T(2);
-        return {s * cl + c * lo, c * cl - s * lo};
-    } else {
-        return posenc::detail::sincos_dd(md::dd<T>{p.hi, lo});
-    }
-}
-
-template <class T>
-T magnitude(const T& re, const T& im) {
-    if constexpr (is_native<T>) {
-        return std::sqrt(re * re + im * im);
-    } else {
-        return posenc::math::sqrt(T(re * re + im * im));
-    }
-}
-
 /// The frequencies of the chosen encoding and direction, and the number of unrotated dimensions.
 template <class T>
 struct frequency_set {
@@ -101,16 +72,16 @@ frequency_set<T> frequencies(const decay_options& o) {
     };
     if (o.quantity == "sinusoidal-dot") {
         if (o.encoding != "rope") throw usage_error("--encoding: sinusoidal-dot uses the sinusoidal encoding (--dim, --base) only");
-        if (o.enc.variant != "default") throw usage_error("--variant: sinusoidal-dot has no scaling variants");
+        if (o.enc.variant() != "default") throw usage_error("--variant: sinusoidal-dot has no scaling variants");
         check_1d_only();
-        const T base = parse_number<T>(o.enc.base, o.precision, "--base");
+        const T base = parse_number<T>(o.enc.base(), o.precision, o.enc.where("base"));
         std::optional<posenc::sinusoidal<T>> s;
         try {
-            s.emplace(o.enc.dim, base);
+            s.emplace(o.enc.dim(), base);
         } catch (const posenc::invalid_parameter& e) {
             throw usage_error(fmt::format("{}: {}", option_name(e.parameter()), e.what()));
         }
-        for (int i = 0; i < o.enc.dim / 2; ++i) f.w.push_back({s->theta(i), T(0)});
+        for (int i = 0; i < o.enc.dim() / 2; ++i) f.w.push_back({s->theta(i), T(0)});
         f.description = "sinusoidal theta_i = base^(-2i/dim)";
         return f;
     }
@@ -122,15 +93,15 @@ frequency_set<T> frequencies(const decay_options& o) {
         f.description = "RoPE inv_freq (HF transformers' rope_type and parameters)";
         return f;
     }
-    if (o.enc.variant != "default") throw usage_error("--variant: 2D encodings have no scaling variants");
-    const T base = parse_number<T>(o.enc.base, o.precision, "--base");
+    if (o.enc.variant() != "default") throw usage_error("--variant: 2D encodings have no scaling variants");
+    const T base = parse_number<T>(o.enc.base(), o.precision, o.enc.where("base"));
     const T ux = (o.axis == "x" || o.axis == "diagonal") ? T(1) : T(0);
     const T uy = (o.axis == "y" || o.axis == "diagonal") ? T(1) : T(0);
     try {
         if (o.encoding == "rope2d-axial") {
             const posenc::axial_order order =
                 o.axial_order == "x-then-y" ? posenc::axial_order::x_then_y : posenc::axial_order::y_then_x;
-            const posenc::rope2d_axial<T> e(o.enc.dim, base, order);
+            const posenc::rope2d_axial<T> e(o.enc.dim(), base, order);
             const posenc::rope_axial<T>& ax = e.axial();
             for (int j = 0; j < ax.pairs(); ++j) {
                 const bool first = ax.axis_of_pair(j) == 0;
@@ -141,7 +112,7 @@ frequency_set<T> frequencies(const decay_options& o) {
             f.description = "axial 2D RoPE (pairs rotate with x or with y)";
         } else {
             const T alpha = parse_number<T>(o.alpha, o.precision, "--alpha");
-            const posenc::rope2d_mixed<T> e = posenc::rope2d_mixed<T>::rope_vit_init(o.enc.dim, base, alpha);
+            const posenc::rope2d_mixed<T> e = posenc::rope2d_mixed<T>::rope_vit_init(o.enc.dim(), base, alpha);
             for (int j = 0; j < e.pairs(); ++j) {
                 const T a = T(e.theta_x()[static_cast<std::size_t>(j)] * ux);
                 const T b = T(e.theta_y()[static_cast<std::size_t>(j)] * uy);
@@ -193,36 +164,105 @@ gaussian_samples<T> draw_samples(const decay_options& o, std::size_t n_pairs, in
     return s;
 }
 
-/// Rows per tile of the row loop (see decay_csv, phase 1).
-constexpr std::size_t tile = 8;
-
-/// RoFormer's bound (1/N) sum_{j=1}^{N} |S_j| for the `tile` rows of one tile (pair-major:
-/// z[j * tile + u] is pair j of row u), each row summing its pairs in order.
-template <class T>
-void roformer_tile(const T* zr, const T* zi, std::size_t n, T* value) {
-    T sr[tile], si[tile], acc[tile];
-    for (std::size_t u = 0; u < tile; ++u) sr[u] = si[u] = acc[u] = T(0);
-    for (std::size_t j = 0; j < n; ++j) {
-        for (std::size_t u = 0; u < tile; ++u) {
-            sr[u] = sr[u] + zr[j * tile + u];
-            si[u] = si[u] + zi[j * tile + u];
-            acc[u] = acc[u] + magnitude(sr[u], si[u]);
-        }
-    }
-    const T count = T(static_cast<long long>(n));
-    for (std::size_t u = 0; u < tile; ++u) value[u] = acc[u] / count;
-}
-
-/// Reusable per-thread buffers of the row loop (a chunk's arrays are too large for the allocator
-/// to recycle cheaply: fresh pages for every chunk cost more than the arithmetic).
+/// Per-thread buffers of the row loop, reused from block to block (fresh pages for every block
+/// cost more than the arithmetic).
 template <class T>
 struct chunk_scratch {
-    std::vector<T> zr, zi;      // e^{i r w_j}, tile by tile
-    std::vector<T> w1r, w1i;    // the step rotation e^{i s w_j}
-    std::vector<T> w8r, w8i;    // e^{i tile s w_j}
+    pa::phase_block<T> phases;  // e^{i r w_j}
     std::vector<T> value, sd;   // the row values (and standard deviations)
     fmt::memory_buffer text;
 };
+
+/// Row k's mean and standard deviation over the samples of <R_m q, R_{m+r} k> = Re sum_j h_j
+/// e^{-i r w_j} + tail (Welford 1962, Technometrics 4(3)).
+template <class T>
+void gaussian_moments(const gaussian_samples<T>& gs, const pa::phase_block<T>& z, std::size_t k, T& mean, T& sd) {
+    const std::size_t n = z.pairs();
+    const std::size_t ns = gs.tail.size();
+    T m = T(0), m2 = T(0);
+    for (std::size_t s = 0; s < ns; ++s) {
+        const T* hr = &gs.h_re[s * n];
+        const T* hi = &gs.h_im[s * n];
+        T x = gs.tail[s];
+        for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * z.re(k, j) + hi[j] * z.im(k, j));
+        const T delta = x - m;
+        m = m + delta / T(static_cast<long long>(s + 1));
+        m2 = m2 + delta * T(x - m);
+    }
+    mean = m;
+    const T var = m2 / T(static_cast<long long>(ns - 1));
+    if constexpr (is_native<T>) {
+        sd = std::sqrt(var);
+    } else {
+        sd = posenc::math::sqrt(var);
+    }
+}
+
+/// The quantity for the rows [k0, k1) of a filled block, into s.value (and s.sd).
+template <class T>
+void block_values(const std::string& quantity, const gaussian_samples<T>* gs, chunk_scratch<T>& s, std::size_t k0,
+                  std::size_t k1) {
+    const pa::phase_block<T>& z = s.phases;
+    s.value.assign(z.tiles() * pa::phase_block<T>::tile, T(0));
+    s.sd.assign(s.value.size(), T(0));
+    if (quantity == "roformer-bound") {
+        pa::roformer_relative_bound(z, k0, k1, std::span<T>(s.value));
+    } else if (gs == nullptr) {  // b-sum, sinusoidal-dot
+        pa::b_sum(z, k0, k1, std::span<T>(s.value));
+    } else {
+        for (std::size_t k = k0; k < k1; ++k) gaussian_moments(*gs, z, k, s.value[k], s.sd[k]);
+    }
+}
+
+/// The CSV rows distance,value[,std] of rows [k0, k1) of a block whose first distance is dist[0].
+template <class T>
+void block_text(const chunk_scratch<T>& s, std::span<const long long> dist, std::size_t k0, std::size_t k1, bool with_sd,
+                fmt::memory_buffer& buf) {
+    buf.clear();
+    for (std::size_t k = k0; k < k1; ++k) {
+        if (!md::is_finite(s.value[k])) {
+            throw std::runtime_error(fmt::format("non-finite value at distance {} (please report)", dist[k]));
+        }
+        char num[24];
+        const auto end = std::to_chars(num, num + sizeof num, dist[k]).ptr;
+        buf.append(num, end);
+        buf.push_back(',');
+        append_text(buf, s.value[k]);
+        if (with_sd) {
+            buf.push_back(',');
+            append_text(buf, s.sd[k]);
+        }
+        buf.push_back('\n');
+    }
+}
+
+/// The metadata lines and the column header.
+template <class T>
+std::string decay_header(const decay_options& o, std::string_view command_line, std::string_view type_name,
+                         const frequency_set<T>& f, const shard& sh, std::pair<std::size_t, std::size_t> rows_range,
+                         std::size_t rows) {
+    const std::size_t n = f.w.size();
+    const auto [row_begin, row_end] = rows_range;
+    const bool gaussian = o.quantity == "gaussian";
+    std::string csv = metadata_header("decay", command_line);
+    fmt::memory_buffer meta;
+    const auto mo = std::back_inserter(meta);
+    fmt::format_to(mo, "# quantity: {}\n# encoding: {}\n", o.quantity, o.encoding);
+    csv += fmt::to_string(meta);
+    csv += encoding_metadata(o.enc);
+    meta.clear();
+    fmt::format_to(mo, "# axis: {}\n# axial_order: {}\n# alpha: {}\n", o.axis, o.axial_order, o.alpha);
+    fmt::format_to(mo, "# frequencies: {} ({} pairs, {} unrotated dims)\n", f.description, n, f.tail);
+    fmt::format_to(mo, "# distances: {}\n# rows: {}\n# shard: {} (rows {} to {} of {})\n", o.distances, row_end - row_begin,
+                   sh.text(), row_begin, row_end, rows);
+    fmt::format_to(mo, "# samples: {}\n# seed: {}\n# gaussian_k: {}\n# noise_std: {}\n", o.samples, o.seed, o.gaussian_k,
+                   o.noise_std);
+    fmt::format_to(mo, "{}", precision_metadata<T>(o.precision, type_name));
+    fmt::format_to(mo, "# threads: {}\n# out: {}\n", thread_count(o.threads), o.out.empty() ? std::string("-") : o.out);
+    fmt::format_to(mo, "{}", gaussian ? "distance,value,std\n" : "distance,value\n");
+    csv += fmt::to_string(meta);
+    return csv;
+}
 
 /// Runs the decay subcommand at precision T: the header first, then the rows, streamed to `out`
 /// in order as the workers finish them.
@@ -246,27 +286,11 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
     const std::pair<std::size_t, std::size_t> rows_range = sh.range(dist.size());
     const std::size_t row_begin = rows_range.first;
     const std::size_t row_end = rows_range.second;
-    constexpr std::size_t chunk_rows = 256;
+    constexpr std::size_t chunk_rows = pa::phase_block<T>::max_rows;
     const std::size_t first_chunk = row_begin / chunk_rows;
     const std::size_t last_chunk = row_end == 0 ? 0 : (row_end + chunk_rows - 1) / chunk_rows;
     const std::size_t chunks = row_end > row_begin ? last_chunk - first_chunk : 0;
-    std::string csv = metadata_header("decay", command_line);
-    fmt::memory_buffer meta;
-    const auto mo = std::back_inserter(meta);
-    fmt::format_to(mo, "# quantity: {}\n# encoding: {}\n", o.quantity, o.encoding);
-    csv += fmt::to_string(meta);
-    csv += encoding_metadata(o.enc);
-    meta.clear();
-    fmt::format_to(mo, "# axis: {}\n# axial_order: {}\n# alpha: {}\n", o.axis, o.axial_order, o.alpha);
-    fmt::format_to(mo, "# frequencies: {} ({} pairs, {} unrotated dims)\n", f.description, n, f.tail);
-    fmt::format_to(mo, "# distances: {}\n# rows: {}\n# shard: {} (rows {} to {} of {})\n", o.distances, row_end - row_begin,
-                   sh.text(), row_begin, row_end, dist.size());
-    fmt::format_to(mo, "# samples: {}\n# seed: {}\n# gaussian_k: {}\n# noise_std: {}\n", o.samples, o.seed, o.gaussian_k,
-                   o.noise_std);
-    fmt::format_to(mo, "{}", precision_metadata<T>(o.precision, type_name));
-    fmt::format_to(mo, "# threads: {}\n# out: {}\n", thread_count(o.threads), o.out.empty() ? std::string("-") : o.out);
-    fmt::format_to(mo, "{}", gaussian ? "distance,value,std\n" : "distance,value\n");
-    csv += fmt::to_string(meta);
+    const std::string csv = decay_header<T>(o, command_line, type_name, f, sh, rows_range, dist.size());
     csv_output sink(o.out);
     sink.write(csv);
     ordered_writer writer(sink, chunks);
@@ -275,150 +299,15 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
     parallel_for(chunks, thread_count(o.threads), 1, [&](std::size_t c) {
         const std::size_t c0 = (first_chunk + c) * chunk_rows;
         const std::size_t c1 = std::min(dist.size(), c0 + chunk_rows);
-        const std::size_t rows = c1 - c0;
-        const std::size_t tiles = (rows + tile - 1) / tile;
+        const std::span<const long long> rows(dist.data() + c0, c1 - c0);
         static thread_local chunk_scratch<T> scratch;
-        std::vector<T>& zr = scratch.zr;
-        std::vector<T>& zi = scratch.zi;
-        zr.resize(tiles * n * tile);
-        zi.resize(tiles * n * tile);
-        // z[k][j] = e^{i r_k w_j} is stored tile by tile: tiles of `tile` consecutive rows, within
-        // a tile pair-major, so that the loops over a tile's rows are contiguous and vectorise.
-        const auto at = [n](std::size_t k, std::size_t j) { return ((k / tile) * n + j) * tile + k % tile; };
-
-        // Phase 1: z for every row of the chunk.
-        const auto exact_row = [&](std::size_t k, long long r) {
-            const T rt = T(r);
-            for (std::size_t j = 0; j < n; ++j) {
-                const auto sc = sincos_exact(rt, f.w[j]);
-                zr[at(k, j)] = sc.cos;
-                zi[at(k, j)] = sc.sin;
-            }
-        };
-        // Equally spaced rows (step s): row 0 exact, rows 1 .. tile-1 one step each from the
-        // previous row, every later row `tile` steps from the row a tile before it:
-        // z_k = z_{k-tile} e^{i tile s w_j}, with the step rotations e^{i s w_j} and e^{i tile s w_j}
-        // computed exactly. A value is thus at most tile - 1 + 255 / tile = 38 complex products
-        // from an exact one. Other chunks are evaluated row by row.
-        const long long step = rows >= 2 ? dist[c0 + 1] - dist[c0] : 0;
-        const auto exact_in_t = [](long long v) { return static_cast<long long>(T(v)) == v; };
-        bool uniform = rows >= 2 && step != 0 && std::abs(step) <= (1LL << 40) && exact_in_t(step) &&
-                       exact_in_t(step * static_cast<long long>(tile));
-        for (std::size_t k = 2; uniform && k < rows; ++k) uniform = dist[c0 + k] - dist[c0 + k - 1] == step;
-        if (uniform) {
-            std::vector<T>& w1r = scratch.w1r;
-            std::vector<T>& w1i = scratch.w1i;
-            std::vector<T>& wtr = scratch.w8r;
-            std::vector<T>& wti = scratch.w8i;
-            w1r.resize(n);
-            w1i.resize(n);
-            wtr.resize(n);
-            wti.resize(n);
-            const T s1 = T(step);
-            const T st = T(step * static_cast<long long>(tile));
-            for (std::size_t j = 0; j < n; ++j) {
-                const auto a1 = sincos_exact(s1, f.w[j]);
-                const auto at1 = sincos_exact(st, f.w[j]);
-                w1r[j] = a1.cos;
-                w1i[j] = a1.sin;
-                wtr[j] = at1.cos;
-                wti[j] = at1.sin;
-            }
-            exact_row(0, dist[c0]);
-            for (std::size_t j = 0; j < n; ++j) {
-                for (std::size_t u = 1; u < tile; ++u) {  // z <- z w (complex product)
-                    const T pr = zr[at(u - 1, j)], pi = zi[at(u - 1, j)];
-                    zr[at(u, j)] = pr * w1r[j] - pi * w1i[j];
-                    zi[at(u, j)] = pr * w1i[j] + pi * w1r[j];
-                }
-            }
-            for (std::size_t b = 1; b < tiles; ++b) {
-                const T* pr = &zr[((b - 1) * n) * tile];
-                const T* pi = &zi[((b - 1) * n) * tile];
-                T* qr = &zr[(b * n) * tile];
-                T* qi = &zi[(b * n) * tile];
-                for (std::size_t j = 0; j < n; ++j) {
-                    const T cr = wtr[j], ci = wti[j];
-                    for (std::size_t u = 0; u < tile; ++u) {
-                        const std::size_t e = j * tile + u;
-                        qr[e] = pr[e] * cr - pi[e] * ci;
-                        qi[e] = pr[e] * ci + pi[e] * cr;
-                    }
-                }
-            }
-        } else {
-            for (std::size_t k = 0; k < tiles * tile; ++k) {
-                if (k < rows) {
-                    exact_row(k, dist[c0 + k]);
-                } else {
-                    for (std::size_t j = 0; j < n; ++j) zr[at(k, j)] = zi[at(k, j)] = T(0);
-                }
-            }
-        }
-
-        // Phase 2: the quantity for the rows of this shard, a tile at a time. Every row sums its
-        // pairs in order j = 0, 1, ..., so a value does not depend on the tiling.
+        scratch.phases.fill(std::span<const md::dd<T>>(f.w), rows);
+        // the rows of this shard
         const std::size_t k0 = std::max(c0, row_begin) - c0;
         const std::size_t k1 = std::min(c1, row_end) - c0;
-        std::vector<T>& value = scratch.value;
-        std::vector<T>& sd = scratch.sd;
-        value.assign(tiles * tile, T(0));
-        sd.assign(tiles * tile, T(0));
-        if (o.quantity == "roformer-bound") {
-            for (std::size_t b = k0 / tile; b * tile < k1; ++b) {
-                roformer_tile(&zr[(b * n) * tile], &zi[(b * n) * tile], n, &value[b * tile]);
-            }
-        } else if (!gaussian) {  // b-sum, sinusoidal-dot
-            for (std::size_t b = k0 / tile; b * tile < k1; ++b) {
-                const T* tr = &zr[(b * n) * tile];
-                T acc[tile];
-                for (std::size_t u = 0; u < tile; ++u) acc[u] = T(0);
-                for (std::size_t j = 0; j < n; ++j) {
-                    for (std::size_t u = 0; u < tile; ++u) acc[u] = acc[u] + tr[j * tile + u];
-                }
-                for (std::size_t u = 0; u < tile; ++u) value[b * tile + u] = acc[u];
-            }
-        } else {
-            // <R_m q, R_{m+r} k> = Re sum_j h_j e^{-i r w_j} + tail; Welford mean and variance
-            const std::size_t ns = gs->tail.size();
-            for (std::size_t k = k0; k < k1; ++k) {
-                T mean = T(0), m2 = T(0);
-                for (std::size_t s = 0; s < ns; ++s) {
-                    const T* hr = &gs->h_re[s * n];
-                    const T* hi = &gs->h_im[s * n];
-                    T x = gs->tail[s];
-                    for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * zr[at(k, j)] + hi[j] * zi[at(k, j)]);
-                    const T delta = x - mean;
-                    mean = mean + delta / T(static_cast<long long>(s + 1));
-                    m2 = m2 + delta * T(x - mean);
-                }
-                value[k] = mean;
-                const T var = m2 / T(static_cast<long long>(ns - 1));
-                if constexpr (is_native<T>) {
-                    sd[k] = std::sqrt(var);
-                } else {
-                    sd[k] = posenc::math::sqrt(var);
-                }
-            }
-        }
-        fmt::memory_buffer& buf = scratch.text;
-        buf.clear();
-        for (std::size_t k = k0; k < k1; ++k) {
-            if (!md::is_finite(value[k])) {
-                throw std::runtime_error(fmt::format("non-finite value at distance {} (please report)", dist[c0 + k]));
-            }
-            char num[24];
-            const auto end = std::to_chars(num, num + sizeof num, dist[c0 + k]).ptr;
-            buf.append(num, end);
-            buf.push_back(',');
-            append_text(buf, value[k]);
-            if (gaussian) {
-                buf.push_back(',');
-                append_text(buf, sd[k]);
-            }
-            buf.push_back('\n');
-        }
-        writer.submit(c, std::string_view(buf.data(), buf.size()));
+        block_values(o.quantity, gs ? &*gs : nullptr, scratch, k0, k1);
+        block_text(scratch, rows, k0, k1, gaussian, scratch.text);
+        writer.submit(c, std::string_view(scratch.text.data(), scratch.text.size()));
         bar.advance(static_cast<long long>(k1 - k0));
     });
 

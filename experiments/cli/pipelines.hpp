@@ -50,9 +50,9 @@ public:
     /// `inv_freq`: the variant's frequencies (any precision), used for non-default variants.
     template <class T>
     float_pipelines(const encoding_options& enc, const std::vector<T>& inv_freq, int rotary_dim) : inv_hf_(inv_freq.size()) {
-        const float base_f = parse_number<float>(enc.base, "float", "--base");
+        const float base_f = parse_number<float>(enc.base(), "float", enc.where("base"));
         for (std::size_t i = 0; i < inv_hf_.size(); ++i) {
-            if (enc.variant == "default") {
+            if (enc.variant() == "default") {
                 const float e = static_cast<float>(2 * i) / static_cast<float>(rotary_dim);
                 const float p = static_cast<float>(std::pow(static_cast<double>(base_f), static_cast<double>(e)));
                 inv_hf_[i] = 1.0f / p;
@@ -60,7 +60,7 @@ public:
                 inv_hf_[i] = static_cast<float>(inv_freq[i]);
             }
         }
-        const float factor_f = enc.variant == "linear" ? parse_number<float>(enc.factor, "float", "--factor") : 1.0f;
+        const float factor_f = enc.variant() == "linear" ? parse_number<float>(enc.text("factor"), "float", enc.where("factor")) : 1.0f;
         freq_scale_ = 1.0f / factor_f;
         theta_scale_ = static_cast<float>(
             std::pow(static_cast<double>(base_f), static_cast<double>(-2.0f / static_cast<float>(rotary_dim))));

@@ -55,7 +55,7 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
                                           "fp16 or posenc)",
                                           p));
         }
-        if (p == "fp32-recurrence" && o.enc.variant != "default" && o.enc.variant != "linear") {
+        if (p == "fp32-recurrence" && o.enc.variant() != "default" && o.enc.variant() != "linear") {
             throw usage_error("--pipelines: fp32-recurrence emulates ggml's default and linear RoPE only (--variant)");
         }
     }
@@ -89,7 +89,7 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
         const big mb = big(m);
         std::vector<big> rc(n), rs(n), ra(n);
         for (std::size_t i = 0; i < n; ++i) {
-            const auto sc = posenc::detail::sincos_of_product(mb, ref.inv_freq()[i]);
+            const auto sc = posenc::math::sincos(posenc::math::two_prod(mb, ref.inv_freq()[i]));
             rc[i] = sc.cos;
             rs[i] = sc.sin;
             ra[i] = mb * ref.inv_freq()[i];  // to 50 digits (relative error 2^-168)
@@ -124,8 +124,8 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
             } else {  // posenc
                 const double md = static_cast<double>(m);
                 for (std::size_t i = 0; i < n; ++i) {
-                    const auto a = posenc::math::detail::two_prod(md, rd.inv_freq()[i]);  // exact angle
-                    const auto sc = posenc::detail::sincos_dd(a);
+                    const auto a = posenc::math::two_prod(md, rd.inv_freq()[i]);  // exact angle
+                    const auto sc = posenc::math::sincos(a);
                     v[i] = {static_cast<float>(sc.cos), static_cast<float>(sc.sin), big(a.hi) + big(a.lo), true};
                 }
             }

@@ -162,13 +162,13 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     const auto want = [&](std::string_view k) { return std::find(wanted.begin(), wanted.end(), k) != wanted.end(); };
     if (o.samples < 1 || o.samples > 100'000'000) throw usage_error("--samples: must be in [1, 10^8]");
     if (o.heads < 1 || o.heads > 256) throw usage_error("--heads: must be in [1, 256]");
-    if (want("fp32-recurrence") && o.enc.variant != "default" && o.enc.variant != "linear") {
+    if (want("fp32-recurrence") && o.enc.variant() != "default" && o.enc.variant() != "linear") {
         if (o.kernels != "all") throw usage_error("--kernels: fp32-recurrence emulates ggml's default and linear RoPE only (--variant)");
         wanted.erase(std::find(wanted.begin(), wanted.end(), "fp32-recurrence"));
     }
 
     encoding_options enc = o.enc;
-    enc.layout = "half-split";
+    enc.set("layout", "half-split");
     const posenc::rope<big> ref = make_rope<big>(enc, "50");
     const posenc::rope<double> rd = make_rope<double>(enc, "double");
     const int dim = rd.head_dim();
@@ -186,7 +186,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     std::vector<big> rc(tokens * n), rs(tokens * n);
     {
         progress bar("posenc validate: reference", static_cast<long long>(tokens), o.quiet);
-        parallel_for(tokens, threads, 1, [&](std::size_t t) {
+        parallel_for(pool, tokens, 1, [&](std::size_t t) {
             std::vector<big> x(hd, big(0));
             for (std::size_t i = 0; i < n; ++i) x[static_cast<std::size_t>(ref.pair_indices(static_cast<int>(i)).a)] = 1;
             ref.apply(std::span<big>(x), pos[t]);
@@ -220,7 +220,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     const auto measure_pairs = [&](row& r, const std::vector<float>& qo, const std::vector<float>& ko,
                                    const std::function<posenc::pair_index(int)>& pair_of, const std::vector<big>& c,
                                    const std::vector<big>& s, const std::vector<long long>& bucket_pos) {
-        parallel_for(tokens, threads, 4, [&](std::size_t t) {
+        parallel_for(pool, tokens, 4, [&](std::size_t t) {
             stats& st = r.per_token[t][bucket_of(bucket_pos[t])];
             for (const auto& [in, out] : {std::pair{&q, &qo}, std::pair{&k, &ko}}) {
                 for (int h = 0; h < o.heads; ++h) {
@@ -240,7 +240,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         pk::cos_sin_table table;
         pk::build_table(f, positions, table, &pool);
         row& r = new_row("table-build", "none");
-        parallel_for(tokens, threads, 4, [&](std::size_t t) {
+        parallel_for(pool, tokens, 4, [&](std::size_t t) {
             stats& st = r.per_token[t][bucket_of(pos[t])];
             for (std::size_t i = 0; i < n; ++i) {  // (cos, sin) = the unit pair (1, 0) rotated
                 st.add(pair_error(1.0f, 0.0f, table.cos_row(static_cast<int>(t))[i], table.sin_row(static_cast<int>(t))[i], rc[t * n + i],
@@ -252,7 +252,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     for (const posenc::pair_layout layout : {posenc::pair_layout::interleaved, posenc::pair_layout::half_split}) {
         const std::string lname = layout == posenc::pair_layout::interleaved ? "interleaved" : "half-split";
         encoding_options el = enc;
-        el.layout = lname;
+        el.set("layout", lname);
         const posenc::rope<double> rl = make_rope<double>(el, "double");
         const pk::rope_frequencies f = pk::rope_frequencies::from(rl);
         const auto pair_of = [&](int i) { return rl.pair_indices(i); };
@@ -275,7 +275,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
             if (!want(pipeline)) continue;
             const float_pipelines fp(el, rl.inv_freq(), rl.rotary_dim());
             const bool product = std::string_view(pipeline) == "fp32-product";
-            parallel_for(tokens, threads, 4, [&](std::size_t t) {
+            parallel_for(pool, tokens, 4, [&](std::size_t t) {
                 std::vector<float> angles(n);
                 if (product) {
                     for (std::size_t i = 0; i < n; ++i) angles[i] = fp.product_angle(pos[t], i, identity);
@@ -305,12 +305,12 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         if (dim % 4 != 0) {
             notes += fmt::format("# apply-2d: skipped (axial 2D RoPE needs dim divisible by 4, got {})\n", dim);
         } else {
-            const big base_b = parse_number<big>(o.enc.base, "50", "--base");
-            const double base_d = parse_number<double>(o.enc.base, "double", "--base");
+            const big base_b = parse_number<big>(o.enc.base(), "50", o.enc.where("base"));
+            const double base_d = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
             const posenc::rope2d_axial<big> ref2(dim, base_b, posenc::axial_order::x_then_y);
             const pk::axial2d_frequencies f2(posenc::rope2d_axial<double>(dim, base_d, posenc::axial_order::x_then_y));
             std::vector<big> c2(tokens * n), s2(tokens * n);
-            parallel_for(tokens, threads, 1, [&](std::size_t t) {
+            parallel_for(pool, tokens, 1, [&](std::size_t t) {
                 std::vector<big> x(hd, big(0));
                 for (std::size_t i = 0; i < n; ++i) x[2 * i] = 1;
                 ref2.apply(std::span<big>(x), big(pos[t]), big(ys[t]));
@@ -330,13 +330,13 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     }
 
     if (want("sinusoidal-table")) {
-        const big base_b = parse_number<big>(o.enc.base, "50", "--base");
-        const double base_d = parse_number<double>(o.enc.base, "double", "--base");
+        const big base_b = parse_number<big>(o.enc.base(), "50", o.enc.where("base"));
+        const double base_d = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
         const posenc::sinusoidal<big> ref_s(dim, base_b);
         pk::sinusoidal_table table;
         pk::build_sinusoidal_table(posenc::sinusoidal<double>(dim, base_d), positions, table, &pool);
         row& r = new_row("sinusoidal-table", "interleaved");
-        parallel_for(tokens, threads, 1, [&](std::size_t t) {
+        parallel_for(pool, tokens, 1, [&](std::size_t t) {
             std::vector<big> p(hd);
             ref_s.encode(big(pos[t]), std::span<big>(p));
             stats& st = r.per_token[t][bucket_of(pos[t])];

@@ -3,6 +3,7 @@
 
 #include "math/constants.hpp"
 #include "math/cx_float.hpp"
+#include "math/double_t.hpp"
 #include "math/exp.hpp"
 #include "math/log.hpp"
 #include "math/pow.hpp"

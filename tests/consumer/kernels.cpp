@@ -1,6 +1,7 @@
 // The float32 kernels through an installed posenc, built with the consumer's own flags (no -march:
 // the compiler's default vector width): the README's example, checked against the scalar twin
 // (same bits) and against posenc::rope<double> (within the kernels' rounding).
+#include <posenc/encodings/rope.hpp>
 #include <posenc/kernels.hpp>
 
 #include <fmt/core.h>

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <posenc/encodings/rope.hpp>
+#include <posenc/encodings/rope2d.hpp>
+#include <posenc/encodings/sinusoidal.hpp>
 #include <posenc/kernels.hpp>
 
 #include "mpfr_light.hpp"

@@ -142,6 +142,10 @@ posenc::rope_params<T> variant_params(rope_variant v, pair_layout layout, int hd
                 p.long_factor.push_back(T(T(1) + T(i) / T(4)));
             }
             break;
+        case rope_variant::proportional:
+            p.base = T(1000000);
+            p.factor = T(2);
+            break;
     }
     return p;
 }
@@ -154,6 +158,7 @@ inline const char* variant_name(rope_variant v) {
         case rope_variant::yarn: return "yarn";
         case rope_variant::llama3: return "llama3";
         case rope_variant::longrope: return "longrope";
+        case rope_variant::proportional: return "proportional";
     }
     return "?";
 }

@@ -26,8 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../concepts.hpp"
-#include "../math/detail/float_ops.hpp"
 #include "../math/sqrt.hpp"  // before complex.hpp, whose abs() calls math::hypot
 #include "complex.hpp"
 #include "error.hpp"
@@ -49,10 +49,10 @@ public:
         POSENC_REQUIRE(frequency_.size() == amplitude_.size(), "frequency", "a vector of the size of amplitude");
         POSENC_REQUIRE(phase_.size() == amplitude_.size(), "phase", "a vector of the size of amplitude");
         for (const T& r : amplitude_) {
-            POSENC_REQUIRE(math::detail::is_finite(r) && r >= T(0), "amplitude", "finite and >= 0");
+            POSENC_REQUIRE(math::is_finite(r) && r >= T(0), "amplitude", "finite and >= 0");
         }
-        for (const T& w : frequency_) POSENC_REQUIRE(math::detail::is_finite(w), "frequency", "finite");
-        for (const T& p : phase_) POSENC_REQUIRE(math::detail::is_finite(p), "phase", "finite");
+        for (const T& w : frequency_) POSENC_REQUIRE(math::is_finite(w), "frequency", "finite");
+        for (const T& p : phase_) POSENC_REQUIRE(math::is_finite(p), "phase", "finite");
     }
 
     /// The sinusoidal encoding as a complex embedding: D = dim/2, r_k = 1, phi_k = 0,

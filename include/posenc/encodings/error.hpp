@@ -16,6 +16,8 @@ public:
     invalid_parameter(const char* parameter, const char* allowed)
         : std::invalid_argument(std::string("posenc: invalid ") + parameter + ": must be " + allowed),
           parameter_(parameter) {}
+    invalid_parameter(const char* parameter, const std::string& allowed)
+        : invalid_parameter(parameter, allowed.c_str()) {}
 
     /// The parameter's name, as in the encoding's parameter struct.
     [[nodiscard]] const char* parameter() const noexcept { return parameter_; }

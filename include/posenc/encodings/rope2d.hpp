@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../concepts.hpp"
 #include "../math/constants.hpp"
 #include "rope.hpp"
@@ -43,15 +44,8 @@ public:
         POSENC_REQUIRE(axes >= 1, "axes", "an integer >= 1");
         POSENC_REQUIRE(head_dim > 0 && head_dim % (2 * axes) == 0, "head_dim", "a positive multiple of 2 * axes");
         POSENC_REQUIRE(detail::finite(base) && base > T(1), "base", "a finite number > 1");
-        namespace md = math::detail;
-        const md::dd<T> ln_base = md::log_core(base);
-        const int per_axis = head_dim / (2 * axes);
-        theta_.assign(static_cast<std::size_t>(per_axis), T(0));
-        for (int k = 0; k < per_axis; ++k) {
-            // theta_k = base^(-2N k / head_dim) = exp(-(2N k / head_dim) ln base), rounded once
-            const md::dd<T> t = md::neg(md::div(md::mul(ln_base, T(2 * axes * k)), T(head_dim)));
-            theta_[static_cast<std::size_t>(k)] = md::add(detail::exp_dd(t), T(0)).hi;
-        }
+        // theta_k = base^(-2N k / head_dim): the default rule over head_dim / N dimensions
+        theta_ = frequencies::default_theta(base, head_dim / axes);
     }
 
     [[nodiscard]] constexpr int head_dim() const { return head_dim_; }
@@ -67,8 +61,8 @@ public:
     [[nodiscard]] constexpr pair_index pair_indices(int j) const { return {2 * j, 2 * j + 1}; }
 
     /// Rotation angle of pair j for the given coordinates, as an exact double-T product.
-    [[nodiscard]] constexpr math::detail::dd<T> angle(int j, std::span<const T> position) const {
-        return math::detail::two_prod(position[static_cast<std::size_t>(axis_of_pair(j))],
+    [[nodiscard]] constexpr math::dd<T> angle(int j, std::span<const T> position) const {
+        return math::two_prod(position[static_cast<std::size_t>(axis_of_pair(j))],
                                       theta_[static_cast<std::size_t>(j % pairs_per_axis())]);
     }
 
@@ -77,7 +71,7 @@ public:
         check(x.size(), position);
         for (int j = 0; j < pairs(); ++j) {
             const std::size_t a = static_cast<std::size_t>(2 * j);
-            detail::rotate_pair(x, a, a + 1, detail::sincos_dd(angle(j, position)));
+            detail::rotate_pair(x, a, a + 1, math::sincos(angle(j, position)));
         }
     }
 
@@ -89,7 +83,7 @@ public:
         detail::set_identity(out, hd);
         for (int j = 0; j < pairs(); ++j) {
             const std::size_t a = static_cast<std::size_t>(2 * j);
-            detail::set_rotation_block(out, hd, a, a + 1, detail::sincos_dd(angle(j, position)));
+            detail::set_rotation_block(out, hd, a, a + 1, math::sincos(angle(j, position)));
         }
     }
 
@@ -188,8 +182,8 @@ public:
     [[nodiscard]] constexpr const std::vector<T>& theta_y() const { return theta_y_; }
 
     /// theta_x[t] px + theta_y[t] py as a double-T (each product exact).
-    [[nodiscard]] constexpr math::detail::dd<T> angle(int t, const T& px, const T& py) const {
-        namespace md = math::detail;
+    [[nodiscard]] constexpr math::dd<T> angle(int t, const T& px, const T& py) const {
+        namespace md = math;
         const std::size_t i = static_cast<std::size_t>(t);
         return md::add(md::two_prod(theta_x_[i], px), md::two_prod(theta_y_[i], py));
     }
@@ -200,7 +194,7 @@ public:
         POSENC_REQUIRE(detail::finite(px) && detail::finite(py), "position", "finite coordinates");
         for (int t = 0; t < pairs(); ++t) {
             const std::size_t a = static_cast<std::size_t>(2 * t);
-            detail::rotate_pair(x, a, a + 1, detail::sincos_dd(angle(t, px, py)));
+            detail::rotate_pair(x, a, a + 1, math::sincos(angle(t, px, py)));
         }
     }
 
@@ -212,7 +206,7 @@ public:
         detail::set_identity(out, hd);
         for (int t = 0; t < pairs(); ++t) {
             const std::size_t a = static_cast<std::size_t>(2 * t);
-            detail::set_rotation_block(out, hd, a, a + 1, detail::sincos_dd(angle(t, px, py)));
+            detail::set_rotation_block(out, hd, a, a + 1, math::sincos(angle(t, px, py)));
         }
     }
 

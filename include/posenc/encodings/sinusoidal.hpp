@@ -19,7 +19,7 @@
 // Numerics (all math through posenc::math, so everything is constexpr and works for multiprecision
 // types):
 //  - theta_i = exp(-(2i/d) ln base) with ln base, the product by -2i and the quotient by d carried
-//    in double-T arithmetic (posenc::math::detail: log_core, exp_core, the same steps as math::pow)
+//    in double-T arithmetic (frequencies::default_theta, shared by every encoding)
 //    and a single final rounding. Nothing is rounded to T before that rounding, not even the
 //    exponent 2i/d (which is not a T value unless d is a power of two): theta_i is within 1 ulp
 //    (the bound posenc::math documents for pow; 4 ulps for the multiprecision types). By contrast
@@ -41,10 +41,9 @@
 #include <span>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../concepts.hpp"
-#include "../math/detail/dd.hpp"
-#include "../math/exp.hpp"
-#include "../math/log.hpp"
+#include "../frequencies/common.hpp"
 #include "../math/trig.hpp"
 #include "error.hpp"
 
@@ -68,11 +67,8 @@ public:
 
     constexpr explicit sinusoidal(const sinusoidal_params<T>& params = {}) : dim_(params.dim), base_(params.base) {
         POSENC_REQUIRE(dim_ > 0 && dim_ % 2 == 0 && dim_ <= max_dim, "dim", "an even integer in [2, 2^24]");
-        POSENC_REQUIRE(math::detail::is_finite(base_) && base_ > T(1), "base", "finite and > 1");
-        const int pairs = dim_ / 2;
-        theta_.reserve(static_cast<std::size_t>(pairs));
-        const math::detail::dd<T> log_base = math::detail::log_core(base_);
-        for (int i = 0; i < pairs; ++i) theta_.push_back(compute_theta(log_base, i));
+        POSENC_REQUIRE(math::is_finite(base_) && base_ > T(1), "base", "finite and > 1");
+        theta_ = frequencies::default_theta(base_, dim_);
     }
 
     constexpr sinusoidal(int dim, T base) : sinusoidal(sinusoidal_params<T>{dim, base}) {}
@@ -127,25 +123,16 @@ public:
     /// p_m . p_n in closed form: sum_i cos((m - n) theta_i), summed in double-T, rounded once.
     [[nodiscard]] constexpr T dot(T m, T n) const {
         const T r = m - n;
-        math::detail::dd<T> sum{T(0), T(0)};
+        math::dd<T> sum{T(0), T(0)};
         for (const T& th : theta_) {
             const T x = r * th;
             const T c = math::cos(x);
-            sum = math::detail::add(sum, c);
+            sum = math::add(sum, c);
         }
         return sum.hi;
     }
 
 private:
-    /// exp(-(2i/d) ln base) from ln base in double-T; one final rounding.
-    [[nodiscard]] constexpr T compute_theta(const math::detail::dd<T>& log_base, int i) const {
-        if (i == 0) return T(1);
-        const math::detail::dd<T> scaled = math::detail::mul(log_base, T(-2 * i));
-        const math::detail::dd<T> t = math::detail::div(scaled, T(dim_));
-        const math::detail::exp_parts<T> e = math::detail::exp_core(t);
-        return math::detail::ldexp_round(e.y, e.k);
-    }
-
     int dim_;
     T base_;
     std::vector<T> theta_;

@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "../encodings/rope.hpp"
+#include "../frequencies/layout.hpp"
 #include "sincos.hpp"
 #include "tensor.hpp"
 
@@ -82,9 +82,12 @@ public:
         }
     }
 
-    /// The frequencies of a posenc::rope<double> (any variant, layout, partial rotary); with
-    /// `with_attention_factor`, cos and sin are scaled by its attention_factor() as HF does.
-    static rope_frequencies from(const posenc::rope<double>& r, bool with_attention_factor = false) {
+    /// The frequencies of a posenc::rope<double> (any variant, layout, partial rotary), or of
+    /// anything with its head_dim(), rotary_dim(), layout(), inv_freq() and attention_factor();
+    /// with `with_attention_factor`, cos and sin are scaled by attention_factor() as HF does.
+    /// (A template, so that this header does not include the constexpr encodings.)
+    template <class Rope>
+    static rope_frequencies from(const Rope& r, bool with_attention_factor = false) {
         return {r.head_dim(), r.rotary_dim(), r.layout(), r.inv_freq(), with_attention_factor ? r.attention_factor() : 1.0};
     }
 

@@ -13,7 +13,6 @@
 #include <span>
 #include <vector>
 
-#include "../encodings/rope2d.hpp"
 #include "rope.hpp"
 
 namespace posenc::kernels {
@@ -22,12 +21,15 @@ namespace posenc::kernels {
 /// 1: y) that drives it.
 class axial2d_frequencies {
 public:
-    explicit axial2d_frequencies(const posenc::rope2d_axial<double>& e)
+    /// From a posenc::rope2d_axial<double> (a template, so that this header does not include the
+    /// constexpr encodings).
+    template <class Axial2d>
+    explicit axial2d_frequencies(const Axial2d& e)
         : freqs_(make(e)), axis_x_(freqs_.theta_hi().size(), 0.0), axis_y_(freqs_.theta_hi().size(), 0.0) {
-        const posenc::rope_axial<double>& ax = e.axial();
+        const auto& ax = e.axial();
         for (int j = 0; j < ax.pairs(); ++j) {
             const bool first = ax.axis_of_pair(j) == 0;
-            const bool is_x = first == (e.order() == axial_order::x_then_y);
+            const bool is_x = first == (e.order() == decltype(e.order())::x_then_y);
             axis_x_[static_cast<std::size_t>(j)] = is_x ? 1.0 : 0.0;
             axis_y_[static_cast<std::size_t>(j)] = is_x ? 0.0 : 1.0;
         }
@@ -40,8 +42,9 @@ public:
     [[nodiscard]] bool rotates_with_x(int j) const { return axis_x_[static_cast<std::size_t>(j)] != 0.0; }
 
 private:
-    static rope_frequencies make(const posenc::rope2d_axial<double>& e) {
-        const posenc::rope_axial<double>& ax = e.axial();
+    template <class Axial2d>
+    static rope_frequencies make(const Axial2d& e) {
+        const auto& ax = e.axial();
         std::vector<double> theta(static_cast<std::size_t>(ax.pairs()));
         for (int j = 0; j < ax.pairs(); ++j) theta[static_cast<std::size_t>(j)] = ax.theta()[static_cast<std::size_t>(j % ax.pairs_per_axis())];
         return {ax.head_dim(), ax.head_dim(), pair_layout::interleaved, theta, 1.0};

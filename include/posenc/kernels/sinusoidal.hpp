@@ -3,7 +3,9 @@
 //
 //   build_sinusoidal_table  row k (position positions[k]) is p_k: p_{k,2i} = sin(k theta_i),
 //                           p_{k,2i+1} = cos(k theta_i), theta_i = base^(-2i/d) as computed by
-//                           posenc::sinusoidal<double> (within 1 ulp of the exact power). Valid:
+//                           posenc::sinusoidal<double> (within 1 ulp of the exact power; the
+//                           functions take it as a template argument, so this header does not
+//                           include the constexpr encodings). Valid:
 //                           |k| <= 2^24. Error: every entry within 1 ulp (float) of the sine or
 //                           cosine of the exact angle k theta_i (sincos.hpp; 0.5 + 2^-25 ulp but for
 //                           angles within 2^-55 of a multiple of pi/2).
@@ -13,7 +15,6 @@
 #include <span>
 #include <vector>
 
-#include "../encodings/sinusoidal.hpp"
 #include "rope.hpp"
 
 namespace posenc::kernels {
@@ -31,13 +32,15 @@ struct sinusoidal_table {
 namespace detail {
 
 /// theta_i of the encoding, padded with zeros to a multiple of simd_width, split for exact angles.
-inline rope_frequencies sinusoidal_frequencies(const posenc::sinusoidal<double>& pe) {
+template <class Sinusoidal>
+inline rope_frequencies sinusoidal_frequencies(const Sinusoidal& pe) {
     std::vector<double> theta(static_cast<std::size_t>(pe.dim() / 2));
     for (int i = 0; i < pe.dim() / 2; ++i) theta[static_cast<std::size_t>(i)] = pe.theta(i);
     return {pe.dim(), pe.dim(), pair_layout::interleaved, theta, 1.0};
 }
 
-inline void prepare_sinusoidal(const posenc::sinusoidal<double>& pe, std::size_t rows, sinusoidal_table& out) {
+template <class Sinusoidal>
+inline void prepare_sinusoidal(const Sinusoidal& pe, std::size_t rows, sinusoidal_table& out) {
     if (rows > static_cast<std::size_t>(1) << 31) throw kernel_error("positions", "more than 2^31 rows");
     out.positions = static_cast<int>(rows);
     out.dim = pe.dim();
@@ -47,7 +50,8 @@ inline void prepare_sinusoidal(const posenc::sinusoidal<double>& pe, std::size_t
 }  // namespace detail
 
 /// The sinusoidal encodings of `positions`, one row each.
-inline void build_sinusoidal_table(const posenc::sinusoidal<double>& pe, std::span<const std::int64_t> positions,
+template <class Sinusoidal>
+inline void build_sinusoidal_table(const Sinusoidal& pe, std::span<const std::int64_t> positions,
                                    sinusoidal_table& out, thread_pool* pool = nullptr) {
     detail::check_positions(positions, "positions");
     const rope_frequencies f = detail::sinusoidal_frequencies(pe);
@@ -74,7 +78,8 @@ inline void build_sinusoidal_table(const posenc::sinusoidal<double>& pe, std::sp
 }
 
 /// The scalar twin of build_sinusoidal_table.
-inline void build_sinusoidal_table_scalar(const posenc::sinusoidal<double>& pe, std::span<const std::int64_t> positions,
+template <class Sinusoidal>
+inline void build_sinusoidal_table_scalar(const Sinusoidal& pe, std::span<const std::int64_t> positions,
                                           sinusoidal_table& out) {
     detail::check_positions(positions, "positions");
     const rope_frequencies f = detail::sinusoidal_frequencies(pe);

@@ -17,32 +17,17 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
-#include <functional>
-#include <mutex>
 #include <span>
-#include <stdexcept>
 #include <string>
-#include <thread>
+#include <type_traits>
 #include <utility>
-#include <vector>
+
+#include "error.hpp"
+#include "thread_pool.hpp"  // the kernels' optional thread_pool* argument
 
 namespace posenc::kernels {
-
-/// A kernel argument outside its allowed range; the message names the argument.
-class kernel_error : public std::invalid_argument {
-public:
-    kernel_error(std::string argument, const std::string& problem)
-        : std::invalid_argument("posenc kernels: " + argument + ": " + problem), argument_(std::move(argument)) {}
-    /// The argument's name ("q", "positions", "head_dim", ...).
-    [[nodiscard]] const std::string& argument() const noexcept { return argument_; }
-
-private:
-    std::string argument_;
-};
 
 /// A strided [tokens][heads][head_dim] view of float32 data (see the file comment).
 template <class F>
@@ -86,116 +71,7 @@ struct rope_operand {
     static rope_operand in_place(const tensor_view& t) { return {t, t}; }
 };
 
-/// A pool of worker threads for the kernels: run(n, f) calls f(begin, end) on size() contiguous,
-/// nearly equal ranges of [0, n), one per thread (the caller's thread takes the first), and returns
-/// when all are done. One run() at a time: a pool is not shared by concurrent callers. The kernels split tokens this way and compute every token the same way
-/// whichever range it falls in, so results never depend on the number of threads.
-class thread_pool {
-public:
-    /// `threads` >= 1 threads in all, the caller's included (threads - 1 workers are started).
-    explicit thread_pool(unsigned threads) {
-        if (threads < 1) throw kernel_error("threads", "must be at least 1");
-        workers_.reserve(threads - 1);
-        for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
-    }
-    ~thread_pool() {
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            stop_ = true;
-        }
-        start_.notify_all();
-        for (std::thread& w : workers_) w.join();
-    }
-    thread_pool(const thread_pool&) = delete;
-    thread_pool& operator=(const thread_pool&) = delete;
-
-    [[nodiscard]] unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
-
-    /// The range of [0, n) that thread i of `threads` takes.
-    static std::pair<std::size_t, std::size_t> range(std::size_t n, unsigned i, unsigned threads) {
-        return {n * i / threads, n * (i + 1) / threads};
-    }
-
-    /// Runs f on the ranges of [0, n); rethrows the first exception a range threw.
-    void run(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
-        if (workers_.empty() || n < 2) {
-            if (n > 0) f(0, n);
-            return;
-        }
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            task_ = &f;
-            n_ = n;
-            pending_ = static_cast<unsigned>(workers_.size());
-            error_ = nullptr;
-            ++generation_;
-        }
-        start_.notify_all();
-        std::exception_ptr mine;
-        try {
-            const auto [b, e] = range(n, 0, size());
-            if (b < e) f(b, e);
-        } catch (...) {
-            mine = std::current_exception();
-        }
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [this] { return pending_ == 0; });
-        task_ = nullptr;
-        if (mine) std::rethrow_exception(mine);
-        if (error_) std::rethrow_exception(error_);
-    }
-
-private:
-    void work(unsigned index) {
-        std::uint64_t seen = 0;
-        while (true) {
-            const std::function<void(std::size_t, std::size_t)>* task = nullptr;
-            std::size_t n = 0;
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-                if (stop_) return;
-                seen = generation_;
-                task = task_;
-                n = n_;
-            }
-            std::exception_ptr err;
-            try {
-                const auto [b, e] = range(n, index, size());
-                if (b < e) (*task)(b, e);
-            } catch (...) {
-                err = std::current_exception();
-            }
-            {
-                const std::lock_guard<std::mutex> lock(mutex_);
-                if (err && !error_) error_ = err;
-                if (--pending_ == 0) done_.notify_one();
-            }
-        }
-    }
-
-    std::vector<std::thread> workers_;
-    std::mutex mutex_;
-    std::condition_variable start_;
-    std::condition_variable done_;
-    const std::function<void(std::size_t, std::size_t)>* task_ = nullptr;
-    std::size_t n_ = 0;
-    unsigned pending_ = 0;
-    std::uint64_t generation_ = 0;
-    bool stop_ = false;
-    std::exception_ptr error_;
-};
-
 namespace detail {
-
-/// Runs f(begin, end) over [0, n) on the pool, or on the calling thread without one.
-inline void for_ranges(thread_pool* pool, std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
-    if (pool == nullptr) {
-        if (n > 0) f(0, n);
-    } else {
-        pool->run(n, f);
-    }
-}
 
 /// The byte range [first, last) a view touches.
 template <class F>

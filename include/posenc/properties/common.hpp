@@ -18,9 +18,9 @@
 #include <span>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../concepts.hpp"
 #include "../math/constants.hpp"
-#include "../math/detail/dd.hpp"
 #include "../math/log.hpp"
 #include "../math/sqrt.hpp"
 #include "../math/trig.hpp"
@@ -32,7 +32,7 @@ namespace posenc {
 template <Real T>
 [[nodiscard]] constexpr T ulps(long long n) {
     POSENC_REQUIRE(n >= 0, "n", "a number of ulps >= 0");
-    return T(n) * math::detail::pow2<T>(1L - real_traits<T>::digits);
+    return T(n) * math::pow2<T>(1L - real_traits<T>::digits);
 }
 
 /// The number type of an encoding (its `value_type`).
@@ -106,7 +106,7 @@ template <class T>
 [[nodiscard]] constexpr T max_abs_difference(const square_matrix<T>& a, const square_matrix<T>& b) {
     T m = T(0);
     for (std::size_t i = 0; i < a.a.size(); ++i) {
-        const T d = math::detail::abs(T(a.a[i] - b.a[i]));
+        const T d = math::abs(T(a.a[i] - b.a[i]));
         if (d > m || !(d == d)) m = d;
         if (!(m == m)) return m;
     }
@@ -123,7 +123,7 @@ template <class T>
 /// |a - b| <= bound, false for NaN anywhere.
 template <class T>
 [[nodiscard]] constexpr bool within(const T& a, const T& b, const T& bound) {
-    const T d = math::detail::abs(T(a - b));
+    const T d = math::abs(T(a - b));
     return d <= bound;
 }
 
@@ -166,7 +166,7 @@ private:
     /// (rounded once for float).
     [[nodiscard]] constexpr T uniform_open() {
         const long long k = static_cast<long long>(next_bits() >> 11) + 1;
-        return T(k) * math::detail::pow2<T>(-53);
+        return T(k) * math::pow2<T>(-53);
     }
 
     std::uint64_t state_;

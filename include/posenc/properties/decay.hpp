@@ -1,6 +1,8 @@
-// posenc/properties/decay.hpp: long-range decay of RoPE attention, and its caveats.
+// posenc/properties/decay.hpp: long-range decay of RoPE attention, and its caveats, as predicates.
+// The quantities they rest on (S_j, RoFormer's Figure 2 curve, Men et al.'s B and its first negative
+// m) are computed once, in posenc/analysis/ (namespace posenc::analysis).
 //
-// Statements and quantities:
+// Statements:
 //  - RoFormer §3.4.3, eqs. 35-37 (Abel summation). With pairs i < N = rotary_dim/2, h_i = q_i conj(k_i)
 //    (pair i read as the complex number x_a + i x_b), r = m - n and S_j = sum_{i<j} e^{i r theta_i}:
 //      sum_i h_i e^{i r theta_i} = sum_{j=1}^{N} S_j (h_{j-1} - h_j)   (S_0 = 0, h_N = 0),
@@ -25,76 +27,25 @@
 #include <span>
 #include <vector>
 
+#include "../analysis/b_sum.hpp"
+#include "../analysis/roformer.hpp"
 #include "../encodings/complex.hpp"
 #include "../encodings/rope.hpp"
+#include "../math/double_t.hpp"
 #include "common.hpp"
 #include "relative.hpp"
 
 namespace posenc {
 
-/// S_1 .. S_N, S_j = sum_{i<j} e^{i r theta_i} (RoFormer eq. 36), each angle r theta_i formed
-/// exactly (TwoProduct) before its sine and cosine.
-template <Real T>
-[[nodiscard]] constexpr std::vector<cplx<T>> abel_partial_sums(std::span<const T> theta, const T& r) {
-    std::vector<cplx<T>> s;
-    s.reserve(theta.size());
-    cplx<T> acc{T(0), T(0)};
-    for (const T& t : theta) {
-        const math::sincos_result<T> sc = detail::sincos_of_product(r, t);
-        acc = acc + cplx<T>{sc.cos, sc.sin};
-        s.push_back(acc);
-    }
-    return s;
-}
-
-/// RoFormer Figure 2: (1/N) sum_{j=1}^{N} |S_j| at distance r, N = theta.size().
-template <Real T>
-[[nodiscard]] constexpr T roformer_relative_bound(std::span<const T> theta, const T& r) {
-    POSENC_REQUIRE(!theta.empty(), "theta", "a nonempty list of frequencies");
-    const std::vector<cplx<T>> s = abel_partial_sums(theta, r);
-    T sum = T(0);
-    for (const cplx<T>& z : s) sum = sum + abs(z);
-    return sum / T(static_cast<long long>(theta.size()));
-}
-
-/// The Figure 2 curve of a RoPE (its inv_freq, any scaling variant).
-template <Real T>
-[[nodiscard]] constexpr T roformer_relative_bound(const rope<T>& e, const T& r) {
-    return roformer_relative_bound(std::span<const T>(e.inv_freq()), r);
-}
-
-/// Men et al. eq. 9: B_{m,theta} = sum_i cos(m theta_i), m theta_i formed exactly.
-template <Real T>
-[[nodiscard]] constexpr T b_sum(std::span<const T> theta, const T& m) {
-    T s = T(0);
-    for (const T& t : theta) s = s + detail::sincos_of_product(m, t).cos;
-    return s;
-}
-
-template <Real T>
-[[nodiscard]] constexpr T b_sum(const rope<T>& e, const T& m) {
-    return b_sum(std::span<const T>(e.inv_freq()), m);
-}
-
-/// Men et al. eq. 10: B_{m,theta} >= 0 for every integer m in [0, last].
+/// Men et al. eq. 10 as a predicate: B_{m,theta} >= 0 for every integer m in [0, last] (B by
+/// analysis::b_sum).
 template <Real T>
 [[nodiscard]] constexpr bool b_sum_nonnegative_through(std::span<const T> theta, long long last) {
     POSENC_REQUIRE(last >= 0, "last", "an integer >= 0");
     for (long long m = 0; m <= last; ++m) {
-        if (!(b_sum(theta, T(m)) >= T(0))) return false;
+        if (!(analysis::b_sum(theta, T(m)) >= T(0))) return false;
     }
     return true;
-}
-
-/// The smallest integer m in [0, limit] with B_{m,theta} < 0, or -1 if there is none; the
-/// context length of Men et al. eq. 10 is that m minus 1.
-template <Real T>
-[[nodiscard]] constexpr long long first_negative_b(std::span<const T> theta, long long limit) {
-    POSENC_REQUIRE(limit >= 0, "limit", "an integer >= 0");
-    for (long long m = 0; m <= limit; ++m) {
-        if (b_sum(theta, T(m)) < T(0)) return m;
-    }
-    return -1;
 }
 
 /// q and k (head_dim elements, laid out by e.pair_indices) for which the RoFormer bound at
@@ -108,7 +59,7 @@ struct query_key {
 
 template <Real T>
 [[nodiscard]] constexpr query_key<T> roformer_extremal_pair(const rope<T>& e, const T& r) {
-    const std::vector<cplx<T>> s = abel_partial_sums(std::span<const T>(e.inv_freq()), r);
+    const std::vector<cplx<T>> s = analysis::abel_partial_sums(std::span<const T>(e.inv_freq()), r);
     const std::size_t hd = static_cast<std::size_t>(e.head_dim());
     query_key<T> out{std::vector<T>(hd, T(0)), std::vector<T>(hd, T(0))};
     cplx<T> h{T(0), T(0)};  // h_N
@@ -138,9 +89,9 @@ template <PositionalMap E, Real T = value_type_of<E>>
     std::vector<T> rq(hd, T(0)), rk(hd, T(0));
     tested.apply(q, m, std::span<T>(rq));
     tested.apply(k, n, std::span<T>(rk));
-    const T lhs = math::detail::abs(detail::dot(std::span<const T>(rq), std::span<const T>(rk)));
+    const T lhs = math::abs(detail::dot(std::span<const T>(rq), std::span<const T>(rk)));
 
-    const std::vector<cplx<T>> s = abel_partial_sums(std::span<const T>(intended.inv_freq()), T(m - n));
+    const std::vector<cplx<T>> s = analysis::abel_partial_sums(std::span<const T>(intended.inv_freq()), T(m - n));
     T max_step = T(0);
     T sum_s = T(0);
     cplx<T> next{T(0), T(0)};  // h_N = 0
@@ -156,7 +107,7 @@ template <PositionalMap E, Real T = value_type_of<E>>
     }
     T tail = T(0);
     for (std::size_t d = static_cast<std::size_t>(intended.rotary_dim()); d < hd; ++d) tail = tail + q[d] * k[d];
-    const T rhs = max_step * sum_s + math::detail::abs(tail) + tol * detail::norm(q) * detail::norm(k);
+    const T rhs = max_step * sum_s + math::abs(tail) + tol * detail::norm(q) * detail::norm(k);
     return lhs <= rhs;
 }
 
@@ -206,7 +157,7 @@ template <PositionalMap E, Real T = value_type_of<E>>
 [[nodiscard]] constexpr bool gaussian_zero_mean(const E& e, const T& m, const T& n, long long samples,
                                                 std::uint64_t seed, const T& z) {
     const sample_stats<T> st = gaussian_inner_products(e, m, n, T(0), samples, seed);
-    return math::detail::abs(st.mean) <= z * st.sd / math::sqrt(T(samples));
+    return math::abs(st.mean) <= z * st.sd / math::sqrt(T(samples));
 }
 
 /// Men et al. Theorem 1 setting: for k = q + eps the sample mean of <f(q, m), f(k, n)> is within z
@@ -218,7 +169,7 @@ template <PositionalMap E, RotaryEncoding F, Real T = value_type_of<E>>
     T trace = T(0);
     for (std::size_t i = 0; i < r.n; ++i) trace = trace + r(i, i);
     const sample_stats<T> st = gaussian_inner_products(tested, m, n, T(1), samples, seed);
-    return math::detail::abs(T(st.mean - trace)) <= z * st.sd / math::sqrt(T(samples));
+    return math::abs(T(st.mean - trace)) <= z * st.sd / math::sqrt(T(samples));
 }
 
 }  // namespace posenc

@@ -25,6 +25,7 @@
 #include <span>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../encodings/complex_embedding.hpp"
 #include "../encodings/sinusoidal.hpp"
 #include "common.hpp"
@@ -50,8 +51,8 @@ template <RotaryEncoding2D E>
 
 template <class T>
 [[nodiscard]] constexpr T max_abs(const T& a, const T& b) {
-    const T x = math::detail::abs(a);
-    const T y = math::detail::abs(b);
+    const T x = math::abs(a);
+    const T y = math::abs(b);
     return x > y ? x : y;
 }
 
@@ -167,7 +168,7 @@ template <class S>
     s.encode(m, std::span<T>(pm));
     s.encode(T(m + k), std::span<T>(pmk));
     s.offset_operator(k, mk.span());
-    const T bound = tol * T(T(1) + math::detail::abs(m) + math::detail::abs(k));
+    const T bound = tol * T(T(1) + math::abs(m) + math::abs(k));
     for (std::size_t r = 0; r < d; ++r) {
         T s_r = T(0);
         for (std::size_t c = 0; c < d; ++c) s_r = s_r + mk(r, c) * pm[c];
@@ -188,7 +189,7 @@ template <class C>
     g.value(pos, std::span<cplx<T>>(a));
     g.value(T(pos + n), std::span<cplx<T>>(b));
     g.witness(n, std::span<cplx<T>>(w));
-    const T scale = T(T(1) + math::detail::abs(pos) + math::detail::abs(n));
+    const T scale = T(T(1) + math::abs(pos) + math::abs(n));
     for (std::size_t j = 0; j < d; ++j) {
         const cplx<T> pred = w[j] * a[j];
         const T bound = tol * g.amplitude()[j] * scale;

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "../math/double_t.hpp"
 #include "../encodings/rope2d.hpp"
 #include "common.hpp"
 #include "relative.hpp"
@@ -146,8 +147,8 @@ template <class E>
     for (std::size_t i = 0; i < hd * hd; ++i) {
         b1.a[i] = g1[i];
         b2.a[i] = g2[i];
-        if (math::detail::abs(g1[i]) > s1) s1 = math::detail::abs(g1[i]);
-        if (math::detail::abs(g2[i]) > s2) s2 = math::detail::abs(g2[i]);
+        if (math::abs(g1[i]) > s1) s1 = math::abs(g1[i]);
+        if (math::abs(g2[i]) > s2) s2 = math::abs(g2[i]);
     }
     return detail::max_abs_difference(detail::product(b1, b2, false), detail::product(b2, b1, false)) <= tol * s1 * s2;
 }

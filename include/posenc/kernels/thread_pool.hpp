@@ -1,0 +1,177 @@
+// posenc/kernels/thread_pool.hpp: posenc's one pool of worker threads, used by the float32 kernels
+// and by the `posenc` tool. Not part of posenc.hpp (the header-only core has no threads): it uses
+// std::thread, so link Threads::Threads.
+//
+// A pool of `threads` threads (the caller's included) runs one job at a time on all of them, in one
+// of two ways:
+//   run(n, f)                 static: f(begin, end) on size() contiguous, nearly equal ranges of
+//                             [0, n), one per thread (the caller's thread takes the first). The
+//                             kernels split tokens so and compute every token the same way whichever
+//                             range it falls in.
+//   for_each(n, grain, body)  dynamic: body(i) for every i in [0, n), in blocks of `grain`
+//                             consecutive indices handed out in increasing order to whichever thread
+//                             is free (so a consumer that writes block results in order, such as the
+//                             tool's ordered_writer, holds few of them at a time). Before taking a
+//                             block a thread calls stop(), if given: once it returns true, or once a
+//                             body has thrown, no further block starts.
+// Both wait until every thread is done and then rethrow the first exception thrown, if any. body
+// and f must write only state owned by their indices: results then do not depend on the number of
+// threads. One job at a time: a pool is not shared by concurrent callers, and a job must not use
+// the pool it runs on.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+
+namespace posenc::kernels {
+
+/// Worker threads that run one job at a time (see the file comment).
+class thread_pool {
+public:
+    /// `threads` >= 1 threads in all, the caller's included (threads - 1 workers are started).
+    explicit thread_pool(unsigned threads) {
+        if (threads < 1) throw kernel_error("threads", "must be at least 1");
+        workers_.reserve(threads - 1);
+        for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+    }
+    ~thread_pool() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        start_.notify_all();
+        for (std::thread& w : workers_) w.join();
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+
+    [[nodiscard]] unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+
+    /// The range of [0, n) that thread i of `threads` takes in run().
+    static std::pair<std::size_t, std::size_t> range(std::size_t n, unsigned i, unsigned threads) {
+        return {n * i / threads, n * (i + 1) / threads};
+    }
+
+    /// Static split: f on the ranges of [0, n), one per thread.
+    void run(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
+        if (workers_.empty() || n < 2) {
+            if (n > 0) f(0, n);
+            return;
+        }
+        on_every_thread([&](unsigned i) {
+            const auto [b, e] = range(n, i, size());
+            if (b < e) f(b, e);
+        });
+    }
+
+    /// Dynamic split: body(i) for i in [0, n), blocks of `grain` (0: 1) in increasing order; stop()
+    /// is polled before each block.
+    void for_each(std::size_t n, std::size_t grain, const std::function<void(std::size_t)>& body,
+                  const std::function<bool()>& stop = {}) {
+        if (n == 0) return;
+        grain = std::max<std::size_t>(grain, 1);
+        std::atomic<std::size_t> next{0};
+        std::atomic<bool> halted{false};
+        on_every_thread([&](unsigned) {
+            while (!halted.load(std::memory_order_relaxed)) {
+                if (stop && stop()) {
+                    halted = true;
+                    return;
+                }
+                const std::size_t begin = next.fetch_add(grain);
+                if (begin >= n) return;
+                try {
+                    for (std::size_t i = begin; i < std::min(n, begin + grain); ++i) body(i);
+                } catch (...) {
+                    halted = true;
+                    throw;
+                }
+            }
+        });
+    }
+
+private:
+    /// job(i) on every thread i < size(), the caller's being 0; returns when all are done and
+    /// rethrows the first exception thrown.
+    void on_every_thread(const std::function<void(unsigned)>& job) {
+        if (workers_.empty()) {
+            job(0);
+            return;
+        }
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            job_ = &job;
+            pending_ = static_cast<unsigned>(workers_.size());
+            error_ = nullptr;
+            ++generation_;
+        }
+        start_.notify_all();
+        run_job(job, 0);
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [this] { return pending_ == 0; });
+        job_ = nullptr;
+        if (const std::exception_ptr e = std::exchange(error_, nullptr)) std::rethrow_exception(e);
+    }
+
+    /// job(index), its exception kept if it is the first.
+    void run_job(const std::function<void(unsigned)>& job, unsigned index) {
+        try {
+            job(index);
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (!error_) error_ = std::current_exception();
+        }
+    }
+
+    void work(unsigned index) {
+        std::uint64_t seen = 0;
+        while (true) {
+            const std::function<void(unsigned)>* job = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+                job = job_;
+            }
+            run_job(*job, index);
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (--pending_ == 0) done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable start_;
+    std::condition_variable done_;
+    const std::function<void(unsigned)>* job_ = nullptr;
+    unsigned pending_ = 0;
+    std::uint64_t generation_ = 0;
+    bool stop_ = false;
+    std::exception_ptr error_;
+};
+
+namespace detail {
+
+/// Runs f(begin, end) over [0, n) on the pool (run), or on the calling thread without one.
+inline void for_ranges(thread_pool* pool, std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
+    if (pool == nullptr) {
+        if (n > 0) f(0, n);
+    } else {
+        pool->run(n, f);
+    }
+}
+
+}  // namespace detail
+}  // namespace posenc::kernels

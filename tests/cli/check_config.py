@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""End-to-end check of `posenc freqs --config` on real model configs (tests/data/configs/*.json)
+against tests/data/config_tables.json, which scripts/gen_config_tables.py computes from Hugging Face
+transformers' rules in exact arithmetic (mpmath), independently of posenc.
+
+For each config and each layer type it lists ("" = the config has one rope setting), this runs
+`posenc freqs --config tests/data/configs/X.json [--layer-type T]` and checks:
+- exit status 0;
+- the metadata lines `# dim: N` (the head size) and `# rotary_dim: N` (exact), `# attention_factor: V` and, in the
+  CSV rows `pair,theta,wavelength`, every theta_i: within 1 ulp of the double nearest the exact value
+  (distance counted in representable doubles; the error in ulps is computed exactly with mpmath);
+- one row per pair, pairs numbered 0, 1, ...; the wavelength 2 pi / theta_i to 1e-13 relative (inf for
+  a zero theta, as proportional RoPE has);
+- `# layout:` and `# rope_type:` when posenc prints them.
+
+Prints one line per config/layer with the largest theta error in ulps, and last `N passed, M failed`;
+exits 1 if anything failed, 2 on a usage error.
+
+With --bad it checks tests/data/configs_bad/ instead: every file there must make posenc exit 2 with an
+empty stdout and a message on stderr that names the file and the key expected.json gives for it
+(`FILE: KEY: reason`; "" = a file-level error, only the file name is required).
+
+Usage: check_config.py --posenc BIN --data tests/data [--only NAME] [--bad]
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+
+import mpmath
+
+mpmath.mp.dps = 60
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def nearest_double(x):
+    """The double nearest the exact value x (mpmath rounds to nearest, ties to even)."""
+    return float(mpmath.mpf(x))
+
+
+def ordered(f):
+    """Doubles mapped to integers in the same order, adjacent doubles to adjacent integers."""
+    i = struct.unpack("<q", struct.pack("<d", f))[0]
+    return i if i >= 0 else -(i & 0x7FFFFFFFFFFFFFFF)
+
+
+def ulp_steps(got, want_exact):
+    """Representable doubles between got and the double nearest want_exact."""
+    return abs(ordered(got) - ordered(nearest_double(want_exact)))
+
+
+def ulp_error(got, want_exact):
+    """|got - exact| in ulps of the double nearest the exact value, computed exactly."""
+    w = nearest_double(want_exact)
+    unit = math.ulp(w) if w != 0 else math.ulp(0.0)
+    return abs(mpmath.mpf(got) - mpmath.mpf(want_exact)) / mpmath.mpf(unit)
+
+
+def parse_float(text, what):
+    try:
+        return float(text)
+    except ValueError:
+        raise Failure(f"{what}: not a number: {text!r}")
+
+
+def parse_output(out):
+    """(metadata dict, CSV header, rows) of a posenc CSV: '# key: value' lines, then the header."""
+    meta, body = {}, []
+    for line in out.splitlines():
+        if line.startswith("#"):
+            if ":" in line:
+                k, v = line[1:].split(":", 1)
+                meta[k.strip()] = v.strip()
+        elif line.strip():
+            body.append(line)
+    expect(body, "no CSV header")
+    return meta, body[0].split(","), [r.split(",") for r in body[1:]]
+
+
+def check_entry(posenc, config_path, layer_type, want):
+    args = [posenc, "freqs", "--config", config_path]
+    if layer_type:
+        args += ["--layer-type", layer_type]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 0, f"exit status {p.returncode}, stderr: {p.stderr[-1000:].strip()}")
+    meta, header, rows = parse_output(p.stdout)
+    for key, line in (("head_dim", "dim"), ("rotary_dim", "rotary_dim")):
+        expect(line in meta, f"metadata line '# {line}:' missing")
+        expect(meta[line] == str(want[key]), f"{key} {meta[line]}, expected {want[key]}")
+    expect("attention_factor" in meta, "metadata line '# attention_factor:' missing")
+    att = parse_float(meta["attention_factor"], "attention_factor")
+    expect(ulp_steps(att, want["attention_factor"]) <= 1,
+           f"attention_factor {meta['attention_factor']}, expected {want['attention_factor']} "
+           f"({float(ulp_error(att, want['attention_factor'])):.3g} ulp)")
+    for key, line in (("layout", "layout"), ("rope_type", "variant")):
+        expect(line in meta, f"metadata line '# {line}:' missing")
+        expect(meta[line] == want[key], f"{key} {meta[line]}, expected {want[key]}")
+    expect(header == ["pair", "theta", "wavelength"], f"header {header}")
+    th = want["theta"]
+    expect(len(rows) == len(th), f"{len(rows)} rows, expected {len(th)} (one per pair)")
+    worst = mpmath.mpf(0)
+    for i, row in enumerate(rows):
+        expect(len(row) == 3, f"row {i}: {row}")
+        expect(row[0] == str(i), f"row {i}: pair {row[0]}")
+        got = parse_float(row[1], f"pair {i} theta")
+        err = ulp_error(got, th[i])
+        worst = max(worst, err)
+        expect(ulp_steps(got, th[i]) <= 1, f"pair {i}: theta {row[1]}, expected {th[i]} ({float(err):.3g} ulp)")
+        wl = parse_float(row[2], f"pair {i} wavelength")
+        if mpmath.mpf(th[i]) == 0:
+            expect(math.isinf(wl) and wl > 0, f"pair {i}: wavelength {row[2]} of a zero theta, expected inf")
+        else:
+            exact = 2 * mpmath.pi / mpmath.mpf(th[i])
+            expect(abs(wl - exact) <= mpmath.mpf("1e-13") * exact,
+                   f"pair {i}: wavelength {row[2]}, expected {mpmath.nstr(exact, 17)}")
+    return worst
+
+
+def check_bad(posenc, path, key):
+    p = subprocess.run([posenc, "freqs", "--config", path], capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 2, f"exit status {p.returncode}, expected 2; stderr: {p.stderr[-500:].strip()}")
+    expect(p.stdout == "", f"wrote to stdout on error: {p.stdout[:200]!r}")
+    expect(os.path.basename(path) in p.stderr, f"message does not name the file: {p.stderr.strip()[:300]!r}")
+    expect(key in p.stderr, f"message does not name {key!r}: {p.stderr.strip()[:300]!r}")
+    return p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+
+
+def main_bad(a):
+    bad = os.path.join(a.data, "configs_bad")
+    with open(os.path.join(bad, "expected.json")) as f:
+        expected = json.load(f)
+    passed = failed = 0
+    for name, key in sorted(expected.items()):
+        if a.only and name != a.only:
+            continue
+        try:
+            msg = check_bad(a.posenc, os.path.join(bad, name), key)
+        except (Failure, subprocess.TimeoutExpired, OSError) as e:
+            print(f"{name}: FAILED: {e}")
+            failed += 1
+            continue
+        print(f"{name}: ok, refused: {msg[:160]}")
+        passed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or passed == 0 else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="posenc freqs --config against tests/data/config_tables.json")
+    ap.add_argument("--posenc", required=True, help="the posenc binary")
+    ap.add_argument("--data", required=True, help="tests/data (config_tables.json and configs/)")
+    ap.add_argument("--only", help="check only this config file name")
+    ap.add_argument("--bad", action="store_true", help="check the refusals of tests/data/configs_bad/")
+    a = ap.parse_args()
+    if a.bad:
+        return main_bad(a)
+    with open(os.path.join(a.data, "config_tables.json")) as f:
+        tables = json.load(f)
+    passed = failed = 0
+    for name, layers in sorted(tables["configs"].items()):
+        if a.only and name != a.only:
+            continue
+        path = os.path.join(a.data, "configs", name)
+        for layer_type, want in sorted(layers.items()):
+            label = name + (f" [{layer_type}]" if layer_type else "")
+            try:
+                worst = check_entry(a.posenc, path, layer_type, want)
+            except (Failure, subprocess.TimeoutExpired, OSError) as e:
+                print(f"{label}: FAILED: {e}")
+                failed += 1
+                continue
+            print(f"{label}: ok, {len(want['theta'])} pairs, max theta error {float(worst):.3f} ulp")
+            passed += 1
+    for name, reason in sorted(tables.get("skipped", {}).items()):
+        print(f"{name}: not checked (skipped by the generator: {reason})")
+    if passed + failed == 0:
+        print("no entry checked", file=sys.stderr)
+        return 2
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
