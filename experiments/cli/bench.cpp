@@ -35,13 +35,21 @@ struct bench_options {
     std::string shapes = "4096x32x128,256x4x128";
     std::string threads = "1,2";
     std::string kernels = "all";
-    std::string base = "10000";
+    encoding_options enc;  ///< the RoPE of the table and apply kernels (--config: a model's), base of the others
     long long runs = 25;
     long long warmup = 3;
     bool in_place = false;
     bool quiet = false;
     std::string out;
 };
+
+/// The RoPE of the options with a shape's head_dim and a layout.
+posenc::rope<double> bench_rope(const bench_options& o, int head_dim, posenc::pair_layout layout) {
+    encoding_options e = o.enc;
+    e.set("head_dim", std::to_string(head_dim));
+    e.set("layout", std::string(posenc::layout_name(layout)));
+    return make_rope<double>(e, "double");
+}
 
 struct shape {
     int tokens;
@@ -130,6 +138,9 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     if (o.warmup < 0 || o.warmup > 1000) throw usage_error("--warmup: must be in [0, 1000]");
     std::vector<shape> shapes;
     for (const std::string& s : split_list(o.shapes, "--shapes")) shapes.push_back(parse_shape(s));
+    if (!o.enc.config.empty() && o.shapes == bench_options{}.shapes) {
+        for (shape& sh : shapes) sh.head_dim = o.enc.dim();  // the model's head size in the default shapes
+    }
     std::vector<unsigned> thread_counts;
     for (const std::string& s : split_list(o.threads, "--threads")) {
         unsigned n = 0;
@@ -153,8 +164,9 @@ std::string bench(const bench_options& o, std::string_view command_line) {
             kernels.push_back(k);
         }
     }
-    const double base = parse_number<double>(o.base, "double", "--base");
-    if (!(base > 1) || !std::isfinite(base)) throw usage_error("--base: must be a finite number > 1");
+    const double base = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
+    if (!(base > 1) || !std::isfinite(base)) throw usage_error(fmt::format("{}: must be a finite number > 1", o.enc.where("base")));
+    (void)bench_rope(o, shapes.front().head_dim, posenc::pair_layout::half_split);  // parameters checked before timing
 
     std::string body;
     long long total = 0;
@@ -215,10 +227,8 @@ std::string bench(const bench_options& o, std::string_view command_line) {
                     std::function<void()> run;
                     pk::cos_sin_table table;
                     pk::sinusoidal_table stable;
-                    posenc::rope_params<double> p;
-                    p.head_dim = sh.head_dim;
-                    p.base = base;
-                    const pk::rope_frequencies f = pk::rope_frequencies::from(posenc::rope<double>(p));
+                    const pk::rope_frequencies f =
+                        pk::rope_frequencies::from(bench_rope(o, sh.head_dim, posenc::pair_layout::half_split));
                     const posenc::sinusoidal<double> pe(sh.head_dim, base);
                     if (kernel == "table-build") {
                         entries = static_cast<double>(sh.tokens) * f.pairs();
@@ -245,11 +255,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
                     continue;
                 }
                 for (const posenc::pair_layout layout : {posenc::pair_layout::interleaved, posenc::pair_layout::half_split}) {
-                    posenc::rope_params<double> p;
-                    p.head_dim = sh.head_dim;
-                    p.base = base;
-                    p.layout = layout;
-                    const pk::rope_frequencies f = pk::rope_frequencies::from(posenc::rope<double>(p));
+                    const pk::rope_frequencies f = pk::rope_frequencies::from(bench_rope(o, sh.head_dim, layout));
                     const std::string lname = layout == posenc::pair_layout::interleaved ? "interleaved" : "half-split";
                     if (kernel == "apply-table") {
                         pk::cos_sin_table table;
@@ -267,8 +273,11 @@ std::string bench(const bench_options& o, std::string_view command_line) {
         }
     }
     std::string csv = metadata_header("bench", command_line);
-    csv += fmt::format("# shapes: {}\n# threads: {}\n# kernels: {}\n# base: {}\n# runs: {} (after {} warm-up runs)\n# mode: {}\n",
-                       o.shapes, o.threads, o.kernels, o.base, o.runs, o.warmup, o.in_place ? "in place" : "out of place");
+    csv += encoding_metadata(o.enc);
+    csv += fmt::format("# shapes: {}\n# threads: {}\n# kernels: {}\n# runs: {} (after {} warm-up runs)\n# mode: {}\n",
+                       o.shapes, o.threads, o.kernels, o.runs, o.warmup, o.in_place ? "in place" : "out of place");
+    csv += "# rope: the parameters above with each shape's head_dim and both layouts (table and apply kernels); "
+           "apply-2d: base 100; sinusoidal-table: the base above\n";
     csv += fmt::format("# simd: {} doubles per vector\n# hardware_threads: {}\n", pk::simd_width, std::thread::hardware_concurrency());
     csv += "# bytes: Q and K read and written (table-build, sinusoidal-table: the table's bytes; memcpy moves as many)\n";
     csv += "# ratio: median over runs of memcpy time / kernel time (paired, alternating runs); ratio_min: min / min\n";
@@ -288,7 +297,7 @@ void register_bench(CLI::App& app, registry& r) {
     cmd->add_option("--threads", o->threads, "Comma list of thread counts")->capture_default_str();
     cmd->add_option("--kernels", o->kernels, "all, or a comma list of table-build, apply-table, apply-fused, apply-2d, sinusoidal-table")
         ->capture_default_str();
-    cmd->add_option("--base", o->base, "RoPE base")->capture_default_str();
+    add_encoding_options(cmd, o->enc);
     cmd->add_option("--runs", o->runs, "Timed runs per measurement (>= 20; medians)")->capture_default_str();
     cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
     cmd->add_flag("--in-place", o->in_place, "Rotate Q and K in place (default: out of place, Q -> Q', as memcpy)");

@@ -144,7 +144,7 @@ std::string context_csv(const context_options& o, std::string_view command_line)
 // ----------------------------------------------------------------------------------------------
 
 struct min_base_options {
-    int dim = 128;
+    encoding_options enc;  ///< every parameter but the base, which the grid varies
     std::string contexts;
     int grid_digits = 2;
     std::string base_min = "10";
@@ -156,6 +156,18 @@ struct min_base_options {
     bool quiet = false;
     std::string out;
 };
+
+/// The frequencies of the encoding with the base of a grid point: the default rule over the full
+/// head as before (Boost's pow at 50 digits), any other rope type or a partial rotary factor
+/// through posenc::rope (a model's --config: its rope type and rotated dims).
+thetas grid_thetas(const min_base_options& o, const std::string& base) {
+    const bool full_default =
+        o.enc.variant() == "default" && make_rope<double>(o.enc, "double").rotary_dim() == o.enc.dim();
+    if (full_default) return standard_thetas(o.enc.dim(), base);
+    encoding_options e = o.enc;
+    e.set("base", base);
+    return thetas(e, false);
+}
 
 /// Eq. 11 on the grid: the first negative m of the grid bases, in increasing order, 2 x threads of
 /// them at a time in parallel, until every context has its answer and evidence (or the grid ends).
@@ -170,7 +182,7 @@ pa::min_base_search search_grid(const min_base_options& o, const std::vector<pa:
     progress bar("posenc min-base", static_cast<long long>(grid.size()), o.quiet);
     search.run(std::size_t{2} * threads, [&](std::size_t first, std::span<long long> out) {
         parallel_for(pool, out.size(), 1, [&](std::size_t i) {
-            thetas th = standard_thetas(o.dim, grid[first + i].text());
+            thetas th = grid_thetas(o, grid[first + i].text());
             out[i] = first_negative(th, limit);
             bar.advance();
         });
@@ -183,14 +195,16 @@ std::string min_base_header(const min_base_options& o, std::string_view command_
                             std::pair<std::size_t, std::size_t> rows, std::size_t all) {
     const bool minus_one = o.through_l_minus_1;
     std::string csv = metadata_header("min-base", command_line);
-    csv += fmt::format("# dim: {}\n# contexts: {}\n# grid_digits: {}\n# base_min: {}\n# base_max: {}\n", o.dim, o.contexts,
+    csv += encoding_metadata(o.enc);
+    csv += fmt::format("# contexts: {}\n# grid_digits: {}\n# base_min: {}\n# base_max: {}\n", o.contexts,
                        o.grid_digits, o.base_min, o.base_max);
     csv += fmt::format("# convention: {}\n", minus_one ? "through-L-minus-1: B_{m,theta(b)} >= 0 for every integer m in [0, L-1]"
                                                         : "through-L: B_{m,theta(b)} >= 0 for every integer m in [0, L]");
     csv += fmt::format("# grid: bases k*10^e, k an integer of {} digits, in [base_min, base_max], tried in increasing "
                        "order (no bisection: the admissible set is not an interval)\n",
                        o.grid_digits);
-    csv += "# definition: Men et al. 2024 eq. 11 with theta_i = b^(-2i/dim); signs decided at 50 digits\n";
+    csv += "# definition: Men et al. 2024 eq. 11 with theta_i(b) the frequencies of the rope type above at base b "
+           "(default: b^(-2i/dim)); the base parameter is not used; signs decided at 50 digits\n";
     csv += "# columns: first_negative_m of min_base, searched up to the largest context of --context (none: B >= 0 "
            "throughout); next_inadmissible_base: the smallest larger grid base, up to 10 x min_base, that fails this "
            "context (none: every one passes)\n";
@@ -222,7 +236,8 @@ std::string min_base_csv(const min_base_options& o, std::string_view command_lin
     if (o.through_l && o.through_l_minus_1) {
         throw usage_error("--through-L-minus-1: give at most one of --through-L and --through-L-minus-1");
     }
-    if (o.dim < 2 || o.dim % 2 != 0 || o.dim > 1 << 16) throw usage_error("--dim: an even integer in [2, 65536]");
+    if (o.enc.dim() % 2 != 0) throw usage_error(fmt::format("{}: an even integer in [2, 65536]", o.enc.where("head_dim")));
+    (void)make_rope<double>(o.enc, "double");  // every other parameter checked once, before the scan
     if (o.grid_digits < 1 || o.grid_digits > 6) throw usage_error("--grid-digits: an integer in [1, 6]");
     const double lo = parse_number<double>(o.base_min, "double", "--base-min");
     const double hi = parse_number<double>(o.base_max, "double", "--base-max");
@@ -264,7 +279,7 @@ void register_context(CLI::App& app, registry& r) {
     CLI::App* mb = app.add_subcommand(
         "min-base", "Men et al. eq. 11: smallest base on a decimal grid keeping B_{m,theta} >= 0 up to each context (CSV "
                     "context,min_base,first_negative_m,next_inadmissible_base)");
-    mb->add_option("--dim", m->dim, "Head dimension (even)")->capture_default_str();
+    add_encoding_options(mb, m->enc);
     mb->add_option("--context", m->contexts, "Context lengths L: comma list, a:b[:step] or log:a:b:n")->required();
     mb->add_option("--grid-digits", m->grid_digits, "Significant decimal digits of the base grid")->capture_default_str();
     mb->add_option("--base-min", m->base_min, "Smallest base tried (> 1)")->capture_default_str();

@@ -48,7 +48,10 @@ struct pair_value {
 };
 
 std::string precision_csv(const precision_options& o, std::string_view command_line) {
-    const std::vector<std::string> pipes = split_list(o.pipelines, "--pipelines");
+    std::vector<std::string> pipes = split_list(o.pipelines, "--pipelines");
+    if (o.pipelines == precision_options{}.pipelines && o.enc.variant() != "default" && o.enc.variant() != "linear") {
+        std::erase(pipes, "fp32-recurrence");  // the default list: ggml's recurrence exists for these types only
+    }
     for (const std::string& p : pipes) {
         if (p != "fp32-product" && p != "fp32-recurrence" && p != "bf16" && p != "fp16" && p != "posenc") {
             throw usage_error(fmt::format("--pipelines: unknown pipeline '{}' (expected fp32-product, fp32-recurrence, bf16, "

@@ -23,12 +23,14 @@ empty stdout and a message on stderr that names the file and the key expected.js
 Usage: check_config.py --posenc BIN --data tests/data [--only NAME] [--bad]
 """
 import argparse
+import hashlib
 import json
 import math
 import os
 import struct
 import subprocess
 import sys
+import tempfile
 
 import mpmath
 
@@ -152,8 +154,80 @@ def main_bad(a):
             continue
         print(f"{name}: ok, refused: {msg[:160]}")
         passed += 1
+    # 100 MB files (scripts/gen_big_config.py, made here, not checked in): refused at file level
+    gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "gen_big_config.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("padded", "unclosed"):
+            big = os.path.join(tmp, f"big_{kind}.json")
+            subprocess.run([sys.executable, gen, big, "--kind", kind, "--mb", "100"], check=True)
+            try:
+                msg = check_bad(a.posenc, big, "bytes")
+            except (Failure, subprocess.TimeoutExpired, OSError) as e:
+                print(f"100 MB {kind}: FAILED: {e}")
+                failed += 1
+                continue
+            print(f"100 MB {kind}: ok, refused: {msg[:160]}")
+            passed += 1
+            os.remove(big)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
+
+
+def run_freqs(posenc, args):
+    p = subprocess.run([posenc, "freqs"] + args, capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 0, f"freqs {' '.join(args)}: exit status {p.returncode}, stderr: {p.stderr[-500:].strip()}")
+    return parse_output(p.stdout)
+
+
+def theta_of(rows, i):
+    return parse_float(rows[i][1], f"pair {i} theta")
+
+
+def check_overrides(posenc, data):
+    """Options given on the command line override the config; the metadata says where each came from."""
+    mpmath.mp.dps = 60
+    cfg = lambda n: os.path.join(data, "configs", n)
+    # the metadata: config path, its SHA-256 (hashlib), and the sources
+    path = cfg("llama-3.1-8b.json")
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    meta, _, rows = run_freqs(posenc, ["--config", path, "--factor", "16"])
+    expect(meta.get("config_sha256") == digest, f"config_sha256 {meta.get('config_sha256')}, expected {digest}")
+    expect(meta.get("config") == path, f"config {meta.get('config')}")
+    src = meta.get("parameter_sources", "")
+    expect("factor=command line --factor" in src, f"factor's source: {src}")
+    expect("base=config rope_theta" in src, f"base's source: {src}")
+    expect(meta.get("factor") == "16", f"factor {meta.get('factor')}")
+    # llama3 (transformers _compute_llama3_parameters): the lowest pair has wavelength > 8192, so theta/16
+    last = 63
+    want = mpmath.mpf(500000) ** (-mpmath.mpf(2 * last) / 128) / 16
+    expect(ulp_steps(theta_of(rows, last), want) <= 1, f"--factor 16: theta_63 {rows[last][1]}, expected {want}")
+    # --base overrides rope_theta
+    meta, _, rows = run_freqs(posenc, ["--config", cfg("llama-3-8b-instruct.json"), "--base", "10000"])
+    want = mpmath.mpf(10000) ** (-mpmath.mpf(2) / 128)
+    expect(ulp_steps(theta_of(rows, 1), want) <= 1, f"--base 10000: theta_1 {rows[1][1]}, expected {want}")
+    # --dim overrides head_dim (and so the rotated dims)
+    meta, _, rows = run_freqs(posenc, ["--config", cfg("qwen3-4b.json"), "--dim", "64"])
+    expect(meta.get("rotary_dim") == "64" and len(rows) == 32, f"--dim 64: rotary_dim {meta.get('rotary_dim')}, {len(rows)} rows")
+    want = mpmath.mpf(1000000) ** (-mpmath.mpf(2 * 5) / 64)
+    expect(ulp_steps(theta_of(rows, 5), want) <= 1, f"--dim 64: theta_5 {rows[5][1]}, expected {want}")
+    # --variant and --layout override the config's rope type and layout
+    meta, _, rows = run_freqs(posenc, ["--config", path, "--variant", "default", "--layout", "interleaved"])
+    expect(meta.get("variant") == "default" and meta.get("layout") == "interleaved", f"variant/layout {meta}")
+    want = mpmath.mpf(500000) ** (-mpmath.mpf(2 * last) / 128)
+    expect(ulp_steps(theta_of(rows, last), want) <= 1, f"--variant default: theta_63 {rows[last][1]}, expected {want}")
+    # --precision 50 reads the config's numbers at that precision: relative error below 2^-160
+    p = subprocess.run([posenc, "freqs", "--config", cfg("deepseek-v3.json"), "--precision", "50"], capture_output=True,
+                       text=True, timeout=120)
+    expect(p.returncode == 0, f"--precision 50: exit {p.returncode}: {p.stderr[-300:]}")
+    _, _, rows = parse_output(p.stdout)
+    want = mpmath.mpf(10000) ** (-mpmath.mpf(2) / 64)  # pair 1 of DeepSeek-V3 is above the YaRN ramp: unscaled
+    got = mpmath.mpf(rows[1][1])
+    expect(abs(got - want) <= want * mpmath.mpf(2) ** -160, f"--precision 50: theta_1 {rows[1][1]}, expected {want}")
+    # --layer-type on a one-kind model, and --layer-type without --config, are errors
+    for args in (["--config", path, "--layer-type", "sliding_attention"], ["--layer-type", "full_attention"]):
+        q = subprocess.run([posenc, "freqs"] + args, capture_output=True, text=True, timeout=120)
+        expect(q.returncode == 2 and q.stdout == "" and "layer" in q.stderr, f"{args}: exit {q.returncode}, {q.stderr!r}")
 
 
 def main():
@@ -162,9 +236,19 @@ def main():
     ap.add_argument("--data", required=True, help="tests/data (config_tables.json and configs/)")
     ap.add_argument("--only", help="check only this config file name")
     ap.add_argument("--bad", action="store_true", help="check the refusals of tests/data/configs_bad/")
+    ap.add_argument("--overrides", action="store_true", help="check command-line overrides of a config")
     a = ap.parse_args()
     if a.bad:
         return main_bad(a)
+    if a.overrides:
+        try:
+            check_overrides(a.posenc, a.data)
+        except (Failure, subprocess.TimeoutExpired, OSError) as e:
+            print(f"overrides: FAILED: {e}")
+            print("0 passed, 1 failed")
+            return 1
+        print("overrides: ok\n1 passed, 0 failed")
+        return 0
     with open(os.path.join(a.data, "config_tables.json")) as f:
         tables = json.load(f)
     passed = failed = 0
