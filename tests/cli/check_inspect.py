@@ -44,7 +44,6 @@ import glob
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 
@@ -59,27 +58,7 @@ CHUNK = 4096        # positions per numpy chunk
 FP32_REL = 1e-6
 
 
-class Failure(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Numbers
-# ---------------------------------------------------------------------------------------------------
-
-def nearest_double(x):
-    return float(mpmath.mpf(x))
-
-
-def ordered(f):
-    """Doubles mapped to integers in the same order, adjacent doubles to adjacent integers."""
-    i = struct.unpack("<q", struct.pack("<d", f))[0]
-    return i if i >= 0 else -(i & 0x7FFFFFFFFFFFFFFF)
+from ulp_common import Failure, expect, nearest_double, ordered  # noqa: E402
 
 
 def within_ulp(got, want_exact, ulps=1):

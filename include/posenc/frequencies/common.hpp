@@ -41,6 +41,18 @@ template <Real T>
     return d;
 }
 
+/// The scaling factor of YaRN and LongRoPE: `factor`, or max_position_embeddings /
+/// original_max_position_embeddings when factor is 1 (not given) and both lengths are
+/// (transformers `_compute_yarn_parameters` and `_compute_longrope_parameters`: factor None ->
+/// the ratio; Phi-3's and DeepSeek's configs rely on it).
+template <Real T>
+[[nodiscard]] constexpr T context_factor(const rope_params<T>& p) {
+    if (p.factor == T(1) && p.max_position_embeddings > 0 && p.original_max_position_embeddings > 0) {
+        return T(p.max_position_embeddings) / T(p.original_max_position_embeddings);
+    }
+    return p.factor;
+}
+
 /// -(2i/d) ln base as a double-T, given ln base as a double-T: the exponent of theta_i.
 template <Real T>
 [[nodiscard]] constexpr math::dd<T> default_exponent(const math::dd<T>& ln_base, int i, int d) {

@@ -14,15 +14,6 @@
 
 namespace posenc::frequencies {
 
-/// LongRoPE's factor: `factor`, or max / original when factor is 1 and max_position_embeddings is given.
-template <Real T>
-[[nodiscard]] constexpr T longrope_factor(const rope_params<T>& p) {
-    if (p.factor == T(1) && p.max_position_embeddings > 0 && p.original_max_position_embeddings > 0) {
-        return T(p.max_position_embeddings) / T(p.original_max_position_embeddings);
-    }
-    return p.factor;
-}
-
 template <Real T>
 [[nodiscard]] constexpr result<T> compute_longrope(const rope_params<T>& p) {
     const int d = rotary_dim(p);
@@ -31,7 +22,7 @@ template <Real T>
                    "an integer > 0 for the longrope variant");
     POSENC_REQUIRE(p.short_factor.size() == n, "short_factor", "a list of rotary_dim/2 factors");
     POSENC_REQUIRE(p.long_factor.size() == n, "long_factor", "a list of rotary_dim/2 factors");
-    const T factor = longrope_factor(p);
+    const T factor = context_factor(p);
     T attention = T(1);
     if (p.attention_factor != T(0)) {
         attention = p.attention_factor;

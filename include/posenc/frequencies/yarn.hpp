@@ -49,20 +49,10 @@ template <Real T>
 
 }  // namespace yarn_detail
 
-/// The factor YaRN uses: `factor`, or max_position_embeddings / original_max_position_embeddings
-/// when factor is 1 and max_position_embeddings is given.
-template <Real T>
-[[nodiscard]] constexpr T yarn_factor(const rope_params<T>& p) {
-    if (p.factor == T(1) && p.max_position_embeddings > 0 && p.original_max_position_embeddings > 0) {
-        return T(p.max_position_embeddings) / T(p.original_max_position_embeddings);
-    }
-    return p.factor;
-}
-
 /// YaRN's attention factor (see the file comment).
 template <Real T>
 [[nodiscard]] constexpr T yarn_attention_factor(const rope_params<T>& p) {
-    const T factor = yarn_factor(p);
+    const T factor = context_factor(p);
     if (p.attention_factor != T(0)) return p.attention_factor;
     if (p.mscale != T(0) && p.mscale_all_dim != T(0)) {
         return yarn_detail::get_mscale(factor, p.mscale) / yarn_detail::get_mscale(factor, p.mscale_all_dim);
@@ -77,7 +67,7 @@ template <Real T>
     POSENC_REQUIRE(p.original_max_position_embeddings > 0, "original_max_position_embeddings",
                    "an integer > 0 for the yarn variant");
     POSENC_REQUIRE(p.beta_fast >= p.beta_slow, "beta_fast", "a finite number >= beta_slow");
-    const T factor = yarn_factor(p);
+    const T factor = context_factor(p);
     const math::dd<T> ln_base = math::log_dd(p.base);
     // low/high stay double-T when not truncated, so the ramp is rounded only once.
     math::dd<T> low = yd::correction_dim(p.beta_fast, p.original_max_position_embeddings, d, ln_base);
