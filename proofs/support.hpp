@@ -78,6 +78,9 @@ template <class T>
             }
             break;
         }
+        case rope_variant::proportional:  // Gemma 4 full attention: base 1e6, theta 0 past the rotated angles
+            p.base = T(1000000);
+            break;
     }
     return p;
 }
