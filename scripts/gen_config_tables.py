@@ -124,12 +124,36 @@ FAMILIES = {
     # configuration_deepseek_v3.py: head_dim = qk_rope_head_dim; rope_interleave (default True) ->
     # modeling_deepseek_v3.py apply_rotary_pos_emb_interleave: checkpoint pairs (2i, 2i+1).
     "deepseek_v3": dict(layout=INTER, default_prf=False),
+    # modeling_qwen3_moe.py: Llama-style rotate_half.
+    "qwen3_moe": dict(layout=HALF, default_prf=False),
+    # InternLM2 custom modeling_internlm2.py: InternLM2DynamicNTKScalingRotaryEmbedding "Copied from
+    # LlamaDynamicNTKScalingRotaryEmbedding" (unscaled until seq_len > max_position_embeddings), rotate_half.
+    "internlm2": dict(layout=HALF, default_prf=False),
+    # modular_cohere.py: CohereRotaryEmbedding repeat_interleave(freqs, 2) + rotate_half on x[..., ::2],
+    # x[..., 1::2] -> interleaved pairs.
+    "cohere": dict(layout=INTER, default_prf=False),
+    # modeling_gpt_oss.py _apply_rotary_emb: torch.chunk(x, 2) -> half-split.
+    "gpt_oss": dict(layout=HALF, default_prf=False),
+    # modeling_olmo3.py (transformers main/4.57): ONE Olmo3RotaryEmbedding (yarn) for every layer, rotate_half.
+    "olmo3": dict(layout=HALF, default_prf=False),
+    # modular_exaone4.py: one Exaone4RotaryEmbedding, applied only where `sliding_window is None or
+    # is_sliding` (full_attention layers are NoPE); rotate_half.
+    "exaone4": dict(layout=HALF, default_prf=False),
+    # ministral3 (Mistral3 text model, transformers v5): Llama-style rotate_half.
+    "ministral3": dict(layout=HALF, default_prf=False),
+    # modeling_llama4.py apply_rotary_emb: view_as_complex(x.reshape(..., -1, 2)) -> interleaved pairs.
+    "llama4_text": dict(layout=INTER, default_prf=False),
+    # Kimi K2 ships DeepSeek-V3's modeling_deepseek.py (auto_map): apply_rotary_pos_emb de-interleaves
+    # q.view(b, h, s, d // 2, 2).transpose(4, 3) -> interleaved; rope on qk_rope_head_dim.
+    "kimi_k2": dict(layout=INTER, default_prf=False),
 }
 
 
 def text_part(cfg):
     """(model_type of the text model, the dict holding its keys): nested text_config for VLMs."""
     tc = cfg.get("text_config")
+    if not isinstance(tc, dict):
+        tc = cfg.get("llm_config")  # InternVL nests the LLM under llm_config
     if isinstance(tc, dict):
         return tc.get("model_type", cfg.get("model_type")), tc
     return cfg.get("model_type"), cfg
@@ -310,6 +334,8 @@ def standardize_entry(P, tc, top_theta, top_prf, per_layer):
     """One rope dict after standardisation ([R] standardize_rope_params, case 1 or case 2)."""
     P = dict(P)
     P.setdefault("rope_type", P.get("type", "default"))
+    if P["rope_type"] == "su":  # Phi3Config._rope_scaling_adjustment: "su" -> "longrope"
+        P["rope_type"] = "longrope"
     if P["rope_type"] == "mrope":  # Qwen2-VL / Qwen2.5-VL configs: legacy "mrope" means default theta
         P["rope_type"] = "default"
     P.setdefault("rope_theta", top_theta)
@@ -364,8 +390,8 @@ def resolve_hf(cfg):
             tc[new] = tc[old]
     for k, v in fam.get("defaults", {}).items():  # the config class's __init__ default
         tc.setdefault(k, v)
-    where = "text_config." if "text_config" in cfg else ""
-    if mtype == "deepseek_v3":  # configuration_deepseek_v3.py: self.head_dim = qk_rope_head_dim
+    where = "text_config." if "text_config" in cfg else ("llm_config." if "llm_config" in cfg else "")
+    if mtype in ("deepseek_v3", "kimi_k2"):  # configuration_deepseek_v3.py: self.head_dim = qk_rope_head_dim
         hd = integer(tc, "qk_rope_head_dim", where)
     else:
         hd = head_dim_of(tc, where)
