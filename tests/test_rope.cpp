@@ -18,6 +18,7 @@
 #include <posenc/encodings/rope.hpp>
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
+#include <support/table_numbers.hpp>
 
 #include <algorithm>
 #include <array>
@@ -73,27 +74,9 @@ struct rope_rotation_case {
 
 #include <data/rope_tables.ipp>
 
-constexpr mpfr_prec_t table_prec = 448;  // > 120 decimal digits
-
-mp parse(const char* text) {
-    mp v(table_prec);
-    if (mpfr_set_str(v, text, 10, MPFR_RNDN) != 0) throw std::logic_error(std::string("bad number in table: ") + text);
-    return v;
-}
-
-/// The table string correctly rounded to T.
-template <class T>
-T to_t(const char* text) {
-    return pt::from_mpfr<T>(parse(text));
-}
-
-template <class T>
-std::vector<T> to_t(const std::vector<const char*>& texts) {
-    std::vector<T> out;
-    out.reserve(texts.size());
-    for (const char* t : texts) out.push_back(to_t<T>(t));
-    return out;
-}
+using pt::parse;
+using pt::table_prec;
+using pt::to_t;
 
 template <class T>
 posenc::rope_params<T> make_params(const rope_table_case& c, posenc::pair_layout layout = posenc::pair_layout::half_split) {

@@ -19,6 +19,7 @@
 #include <posenc/encodings/rope2d.hpp>
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
+#include <support/table_numbers.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -79,27 +80,10 @@ struct rope2d_mixed_rotation_case {
 
 #include <data/rope2d_tables.ipp>
 
-constexpr mpfr_prec_t table_prec = 448;  // > 120 decimal digits
+using pt::parse;
+using pt::table_prec;
+using pt::to_t;
 constexpr mpfr_prec_t angle_prec = 768;  // exact sums of two products of <= 334 + 21 bits
-
-mp parse(const char* text) {
-    mp v(table_prec);
-    if (mpfr_set_str(v, text, 10, MPFR_RNDN) != 0) throw std::logic_error(std::string("bad number in table: ") + text);
-    return v;
-}
-
-template <class T>
-T to_t(const char* text) {
-    return pt::from_mpfr<T>(parse(text));
-}
-
-template <class T>
-std::vector<T> to_t(const std::vector<const char*>& texts) {
-    std::vector<T> out;
-    out.reserve(texts.size());
-    for (const char* t : texts) out.push_back(to_t<T>(t));
-    return out;
-}
 
 template <class T>
 inline constexpr bool is_multiprecision = !pt::is_native<T>;

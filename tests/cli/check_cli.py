@@ -25,16 +25,9 @@ import time
 import mpmath
 import numpy as np
 
+from ulp_common import Failure, expect  # noqa: E402  (also sets mpmath.mp.dps = 60)
+
 mpmath.mp.dps = 60
-
-
-class Failure(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Runner:

@@ -1,4 +1,4 @@
-"""What tests/cli/check_config.py and check_inspect.py share: failures, and ulp distances of doubles
+"""What the tests/cli/ checkers share: failures, and ulp distances of doubles
 computed exactly (mpmath)."""
 import math
 import struct

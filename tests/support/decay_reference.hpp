@@ -7,6 +7,7 @@
 
 #include <posenc/encodings/rope.hpp>
 #include <support/property_checks.hpp>
+#include <support/table_numbers.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -64,18 +65,9 @@ struct first_negative_case {
 
 #include <data/decay_tables.ipp>
 
-inline constexpr mpfr_prec_t table_prec = 448;  // > 120 decimal digits
-
-inline mp parse(const char* text) {
-    mp v(table_prec);
-    if (mpfr_set_str(v, text, 10, MPFR_RNDN) != 0) throw std::logic_error(std::string("bad number in table: ") + text);
-    return v;
-}
-
-template <class T>
-T to_t(const char* text) {
-    return pt::from_mpfr<T>(parse(text));
-}
+using pt::parse;
+using pt::table_prec;
+using pt::to_t;
 
 /// |computed - exact| in eps = 2^(1-p) of T.
 template <class T>
