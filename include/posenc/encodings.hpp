@@ -6,6 +6,7 @@
 #include "encodings/complex.hpp"
 #include "encodings/complex_embedding.hpp"
 #include "encodings/error.hpp"
+#include "encodings/mrope.hpp"
 #include "encodings/rope.hpp"
 #include "encodings/rope2d.hpp"
 #include "encodings/sinusoidal.hpp"

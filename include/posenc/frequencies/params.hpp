@@ -155,9 +155,9 @@ struct info {
     X(long_factor, real_list, "", "long_factor", "long-factor", longrope, above(0),                                  \
       "LongRoPE factors beyond L_orig: comma list, one per pair")                                                    \
     X(mrope_section, integer_list, "", "mrope_section", "mrope-section", recorded, at_least(0),                      \
-      "M-RoPE: pairs per axis (t, h, w); recorded, 1D frequencies unchanged")                                        \
+      "M-RoPE: pairs per axis t,h,w (sum rotary_dim/2); theta_i unchanged")                                        \
     X(mrope_interleaved, flag, "false", "mrope_interleaved", "mrope-interleaved", recorded, any,                     \
-      "M-RoPE: axes cycle over pairs (Qwen3-VL); recorded, 1D frequencies unchanged")
+      "M-RoPE: axes cycle t,h,w over the pairs (Qwen3-VL) instead of blocks")
 // clang-format on
 
 namespace params {
