@@ -56,6 +56,14 @@ struct decay_options {
     std::string out;
 };
 
+/// The M-RoPE axes a distance moves along: --axis t, h, w, hw or thw (diagonal, the text direction;
+/// also the default, "x").
+std::string mrope_axes_of(const std::string& axis) {
+    if (axis == "x" || axis == "diagonal") return "thw";
+    if (axis == "t" || axis == "h" || axis == "w" || axis == "hw" || axis == "thw") return axis;
+    throw usage_error(fmt::format("--axis: for M-RoPE one of t, h, w, hw, thw (or diagonal = thw), got '{}'", axis));
+}
+
 /// The frequencies of the chosen encoding and direction, and the number of unrotated dimensions.
 template <class T>
 struct frequency_set {
@@ -68,7 +76,9 @@ template <class T>
 frequency_set<T> frequencies(const decay_options& o) {
     frequency_set<T> f;
     const auto check_1d_only = [&] {
-        if (o.axis != "x") throw usage_error("--axis: only for 2D encodings (--encoding rope2d-axial or rope2d-mixed)");
+        if (o.axis != "x") {
+            throw usage_error("--axis: only for 2D encodings (--encoding rope2d-axial or rope2d-mixed) and M-RoPE (--mrope-section)");
+        }
     };
     if (o.quantity == "sinusoidal-dot") {
         if (o.encoding != "rope") throw usage_error("--encoding: sinusoidal-dot uses the sinusoidal encoding (--dim, --base) only");
@@ -85,6 +95,19 @@ frequency_set<T> frequencies(const decay_options& o) {
         f.description = "sinusoidal theta_i = base^(-2i/dim)";
         return f;
     }
+    if (o.encoding == "rope" && is_mrope(o.enc)) {
+        // M-RoPE: a distance r along the chosen axes is the offset r e (e in {0, 1}^3); pair i
+        // turns by r e_axis(i) theta_i, so the pairs of the other axes keep angle 0 (frequency 0).
+        const std::string axes = mrope_axes_of(o.axis);
+        const posenc::mrope<T> m = make_mrope<T>(o.enc, o.precision);
+        for (int i = 0; i < m.pairs(); ++i) {
+            const bool moves = axes.find(posenc::axis_name(m.axis_of_pair(i))) != std::string::npos;
+            f.w.push_back({moves ? m.inv_freq()[static_cast<std::size_t>(i)] : T(0), T(0)});
+        }
+        f.tail = m.head_dim() - m.rotary_dim();
+        f.description = fmt::format("M-RoPE inv_freq of the pairs that follow {} (the others turn by 0)", axes);
+        return f;
+    }
     if (o.encoding == "rope") {
         check_1d_only();
         const posenc::rope<T> r = make_rope<T>(o.enc, o.precision);
@@ -92,6 +115,10 @@ frequency_set<T> frequencies(const decay_options& o) {
         f.tail = r.head_dim() - r.rotary_dim();
         f.description = "RoPE inv_freq (HF transformers' rope_type and parameters)";
         return f;
+    }
+    if (is_mrope(o.enc)) throw usage_error(fmt::format("{}: M-RoPE sections apply to --encoding rope only", o.enc.where("mrope_section")));
+    if (o.axis != "x" && o.axis != "y" && o.axis != "diagonal") {
+        throw usage_error(fmt::format("--axis: for 2D encodings one of x, y, diagonal, got '{}'", o.axis));
     }
     if (o.enc.variant() != "default") throw usage_error("--variant: 2D encodings have no scaling variants");
     const T base = parse_number<T>(o.enc.base(), o.precision, o.enc.where("base"));
@@ -251,7 +278,9 @@ std::string decay_header(const decay_options& o, std::string_view command_line, 
     csv += fmt::to_string(meta);
     csv += encoding_metadata(o.enc);
     meta.clear();
-    fmt::format_to(mo, "# axis: {}\n# axial_order: {}\n# alpha: {}\n", o.axis, o.axial_order, o.alpha);
+    const bool mrope = o.encoding == "rope" && is_mrope(o.enc);
+    fmt::format_to(mo, "# axis: {}\n# axial_order: {}\n# alpha: {}\n", mrope ? mrope_axes_of(o.axis) : o.axis, o.axial_order,
+                   o.alpha);
     fmt::format_to(mo, "# frequencies: {} ({} pairs, {} unrotated dims)\n", f.description, n, f.tail);
     fmt::format_to(mo, "# distances: {}\n# rows: {}\n# shard: {} (rows {} to {} of {})\n", o.distances, row_end - row_begin,
                    sh.text(), row_begin, row_end, rows);
@@ -327,8 +356,8 @@ void register_decay(CLI::App& app, registry& r) {
     cmd->add_option("--encoding", o->encoding, "rope (1D, with --variant), rope2d-axial or rope2d-mixed")
         ->check(CLI::IsMember({"rope", "rope2d-axial", "rope2d-mixed"}))
         ->capture_default_str();
-    cmd->add_option("--axis", o->axis, "2D: the direction of the distance: x, y or diagonal (r along both)")
-        ->check(CLI::IsMember({"x", "y", "diagonal"}))
+    cmd->add_option("--axis", o->axis, "The direction of the distance: 2D x, y or diagonal (r along both); M-RoPE t, h, w, hw or thw (= diagonal, the text direction, the default)")
+        ->check(CLI::IsMember({"x", "y", "diagonal", "t", "h", "w", "hw", "thw"}))
         ->capture_default_str();
     cmd->add_option("--axial-order", o->axial_order, "rope2d-axial: x-then-y (rope-vit) or y-then-x (EVA-02)")
         ->check(CLI::IsMember({"x-then-y", "y-then-x"}))

@@ -6,6 +6,7 @@
 // Included at the end of common.hpp (it uses parse_number, parse_list and usage_error).
 #pragma once
 
+#include <posenc/encodings/mrope.hpp>
 #include <posenc/encodings/rope.hpp>
 #include <posenc/frequencies.hpp>
 
@@ -120,6 +121,22 @@ posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision)
     const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
     try {
         return posenc::rope<T>(params);
+    } catch (const posenc::invalid_parameter& e) {
+        throw usage_error(fmt::format("{}: {}", o.where(e.parameter()), e.what()));
+    }
+}
+
+/// Whether the options describe an M-RoPE (an mrope_section is given, by option or config).
+inline bool is_mrope(const encoding_options& o) { return !o.text("mrope_section").empty(); }
+
+/// The M-RoPE of the options at precision T (is_mrope(o) must hold); an invalid parameter (among
+/// them an mrope_section that does not sum to the rotated pairs) becomes a usage_error naming
+/// where its value came from.
+template <class T>
+posenc::mrope<T> make_mrope(const encoding_options& o, std::string_view precision) {
+    const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
+    try {
+        return posenc::mrope<T>(params);
     } catch (const posenc::invalid_parameter& e) {
         throw usage_error(fmt::format("{}: {}", o.where(e.parameter()), e.what()));
     }

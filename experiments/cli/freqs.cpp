@@ -19,12 +19,21 @@ std::string freqs_csv(const freqs_options& opt, std::string_view command_line, s
     fmt::format_to(out, "{}", precision_metadata<T>(opt.precision, type_name));
     fmt::format_to(out, "# rotary_dim: {}\n# attention_factor: {}\n", r.rotary_dim(), to_text(r.attention_factor()));
     fmt::format_to(out, "# theta: inv_freq of pair i as in HF transformers; wavelength = 2*pi/theta\n");
-    fmt::format_to(out, "pair,theta,wavelength\n");
+    // M-RoPE: the same theta_i; the axis column says which position (t, h, w) turns pair i
+    std::vector<posenc::mrope_axis> axes;
+    if (is_mrope(opt.enc)) {
+        axes = make_mrope<T>(opt.enc, opt.precision).axes();
+        fmt::format_to(out, "# mrope: {} sections; axis = the position (t, h or w) that turns the pair\n",
+                       opt.enc.text("mrope_interleaved") == "true" ? "interleaved" : "consecutive");
+    }
+    fmt::format_to(out, "pair,theta,wavelength{}\n", axes.empty() ? "" : ",axis");
     const T two_pi = posenc::math::two_pi<T>();
     for (int i = 0; i < r.pairs(); ++i) {
-        const T theta = r.inv_freq()[static_cast<std::size_t>(i)];
+        const auto u = static_cast<std::size_t>(i);
+        const T theta = r.inv_freq()[u];
         const T wavelength = two_pi / theta;
-        fmt::format_to(out, "{},{},{}\n", i, to_text(theta), to_text(wavelength));
+        fmt::format_to(out, "{},{},{}", i, to_text(theta), to_text(wavelength));
+        fmt::format_to(out, "{}{}\n", axes.empty() ? "" : ",", axes.empty() ? "" : posenc::axis_name(axes[u]));
     }
     return fmt::to_string(csv);
 }

@@ -40,7 +40,54 @@ struct layer_report {
     int turns_original = 0, turns_max = 0;
     long long first_negative_b = -1;  ///< Men et al.: first m with B_m < 0 within [0, max_positions], -1: none
     double fp32_phase_error = 0;      ///< rad, at max_positions
+    std::vector<posenc::mrope_axis> mrope_axes;  ///< M-RoPE: the axis of every pair (empty: 1D)
+    std::vector<double> theta;                   ///< inv_freq (double)
 };
+
+/// The pairs that follow axis a.
+std::vector<int> pairs_of_axis(const layer_report& r, posenc::mrope_axis a) {
+    std::vector<int> out;
+    for (std::size_t i = 0; i < r.mrope_axes.size(); ++i) {
+        if (r.mrope_axes[i] == a) out.push_back(static_cast<int>(i));
+    }
+    return out;
+}
+
+/// A list of pair indices as runs: "0..15", "1..58 step 3", "60, 61".
+std::string index_runs(const std::vector<int>& v) {
+    std::string s;
+    std::size_t i = 0;
+    while (i < v.size()) {
+        std::size_t j = i + 1;
+        if (j < v.size()) {
+            const int step = v[j] - v[i];
+            while (j + 1 < v.size() && v[j + 1] - v[j] == step) ++j;
+            if (j - i >= 2) {  // three or more in arithmetic progression
+                s += fmt::format("{}{}..{}{}", s.empty() ? "" : ", ", v[i], v[j], step == 1 ? "" : fmt::format(" step {}", step));
+                i = j + 1;
+                continue;
+            }
+        }
+        s += fmt::format("{}{}", s.empty() ? "" : ", ", v[i]);
+        i += 1;
+    }
+    return s.empty() ? "none" : s;
+}
+
+/// Shortest and longest wavelength 2 pi / theta over the listed pairs with theta > 0.
+std::pair<double, double> wavelength_range(const layer_report& r, const std::vector<int>& pairs) {
+    double lo = 0, hi = 0;
+    for (const int i : pairs) {
+        const double t = r.theta[static_cast<std::size_t>(i)];
+        if (!(t > 0)) continue;
+        const double w = 2 * M_PI / t;
+        lo = lo == 0 ? w : std::min(lo, w);
+        hi = std::max(hi, w);
+    }
+    return {lo, hi};
+}
+
+constexpr posenc::mrope_axis all_axes[] = {posenc::mrope_axis::t, posenc::mrope_axis::h, posenc::mrope_axis::w};
 
 /// Pairs whose wavelength 2 pi / theta is at most L (they turn fully within L positions).
 int full_turns(const std::vector<double>& theta, long long L) {
@@ -71,6 +118,8 @@ layer_report analyse(const std::string& path, const posenc::config::layer& l) {
     r.rotary_dim = rd.rotary_dim();
     r.pairs = rd.pairs();
     r.attention_factor = rd.attention_factor();
+    r.theta = rd.inv_freq();
+    if (is_mrope(r.enc)) r.mrope_axes = make_mrope<double>(r.enc, "double").axes();
     std::vector<double> rotating;
     for (const double t : rd.inv_freq()) {
         if (t > 0) rotating.push_back(t);
@@ -141,12 +190,24 @@ void text_layer(fmt::memory_buffer& buf, const layer_report& r) {
     line("layout", fmt::format("{} ({})", r.enc.layout(), source_of(r, "layout")));
     line("base", fmt::format("{} ({})", r.enc.base(), source_of(r, "base")));
     for (const auto& [k, v] : scaling_parameters(r)) line(k, v);
+    if (!r.mrope_axes.empty()) {
+        std::string map;
+        for (const posenc::mrope_axis a : r.mrope_axes) map += posenc::axis_name(a);
+        line("M-RoPE pair axes", fmt::format("{} ({} sections; pair 0 first)", map,
+                                             r.enc.text("mrope_interleaved") == "true" ? "interleaved" : "consecutive"));
+        for (const posenc::mrope_axis a : all_axes) {
+            const std::vector<int> p = pairs_of_axis(r, a);
+            const auto [wmin, wmax] = wavelength_range(r, p);
+            line(fmt::format("  axis {}", posenc::axis_name(a)),
+                 fmt::format("{} pairs: {}; wavelength {:.6g} .. {:.6g} positions", p.size(), index_runs(p), wmin, wmax));
+        }
+    }
     line("attention factor", fmt::format("{:.17g}", r.attention_factor));
     line("theta", fmt::format("{:.6g} .. {:.6g}", r.theta_max, r.theta_min));
     line("wavelength", fmt::format("{:.6g} .. {:.6g} positions", 2 * M_PI / r.theta_max, 2 * M_PI / r.theta_min));
     line("full turns", fmt::format("{} of {} pairs within the original context {}; {} within max_position_embeddings {}",
                                    r.turns_original, r.pairs, r.original, r.turns_max, r.max_positions));
-    line("context (Men et al.)", context_verdict(r));
+    line(r.mrope_axes.empty() ? "context (Men et al.)" : "context (Men et al.), text", context_verdict(r));
     if (r.max_positions > 0 && r.max_positions <= (1LL << 24)) {
         line("fp32 phase error", fmt::format("{:.3g} rad at position {} (fp32-product: float32 position x float32 inv_freq)",
                                              r.fp32_phase_error, r.max_positions));
@@ -170,6 +231,21 @@ json json_layer(const layer_report& r) {
             {"value", s.text}, {"source", s.source == value_source::config ? s.origin : "default"}};
     }
     j["parameters"] = params;
+    if (r.mrope_axes.empty()) {
+        j["mrope"] = nullptr;
+    } else {
+        json m;
+        std::string map;
+        for (const posenc::mrope_axis a : r.mrope_axes) map += posenc::axis_name(a);
+        m["interleaved"] = r.enc.text("mrope_interleaved") == "true";
+        m["pair_axes"] = map;
+        for (const posenc::mrope_axis a : all_axes) {
+            const std::vector<int> p = pairs_of_axis(r, a);
+            const auto [wmin, wmax] = wavelength_range(r, p);
+            m["axes"][std::string(posenc::axis_name(a))] = {{"pairs", p}, {"wavelength_min", wmin}, {"wavelength_max", wmax}};
+        }
+        j["mrope"] = m;
+    }
     j["attention_factor"] = r.attention_factor;
     j["theta_max"] = r.theta_max;
     j["theta_min"] = r.theta_min;
