@@ -39,7 +39,7 @@ std::vector<std::string> cli_names(const info& row) {
 /// The rope types whose frequencies read a row, for its help text.
 std::string used_by_text(const info& row) {
     if (row.used_by == posenc::params::all) return "";
-    if (row.used_by == posenc::params::recorded) return " [recorded only]";
+    if (row.used_by == posenc::params::mrope_only) return " [M-RoPE]";
     std::string s;
     for (const posenc::rope_variant v : posenc::all_rope_variants) {
         if (posenc::params::uses(row.used_by, v)) s += (s.empty() ? "" : ", ") + std::string(posenc::rope_type_name(v));

@@ -152,8 +152,8 @@ std::vector<std::pair<std::string, std::string>> scaling_parameters(const layer_
         const posenc::params::info& row = posenc::rope_parameter_table[i];
         const encoding_setting& s = r.enc.values[i];
         if (row.used_by == posenc::params::all) continue;
-        const bool recorded = row.used_by == posenc::params::recorded && s.source == value_source::config;
-        if (!posenc::params::uses(row.used_by, v) && !recorded) continue;
+        const bool mrope = row.used_by == posenc::params::mrope_only && s.source == value_source::config;
+        if (!posenc::params::uses(row.used_by, v) && !mrope) continue;
         if (row.field == "seq_len") continue;
         std::string value = s.text.empty() ? "-" : s.text;
         if (value.size() > 60) value = value.substr(0, 57) + "...";

@@ -4,5 +4,6 @@
 #include "properties/bounded.hpp"
 #include "properties/common.hpp"
 #include "properties/decay.hpp"
+#include "properties/mrope.hpp"
 #include "properties/relative.hpp"
 #include "properties/rope2d.hpp"

@@ -11,7 +11,7 @@
 //    (Gemma 4), else one global dict;
 //  - rope type: `rope_type`, else the legacy `type`, else "default"; "mrope" means default
 //    frequencies (Qwen2-VL), "su" is Phi-3's legacy name of longrope; `mrope_section` and
-//    `mrope_interleaved` are recorded;
+//    `mrope_interleaved` are read for mrope<T> (the pair-to-axis map);
 //  - base: the dict's `rope_theta`, else the top-level `rope_theta`, else GPT-NeoX's
 //    `rotary_emb_base`, else the model type's default (Gemma 3), else 10000; ChatGLM: 10000 *
 //    `rope_ratio` (THUDM's modeling_chatglm.py, RotaryEmbedding: base = 10000 * rope_ratio);
@@ -550,11 +550,11 @@ private:
                 }
                 if (value.is_null()) continue;
                 std::string text = value_text(value, p, *row);
-                if (!params::uses(row->used_by, v) && row->used_by != params::recorded) {
+                if (!params::uses(row->used_by, v) && row->used_by != params::mrope_only) {
                     mark_ignored(p, "not read by rope type '" + std::string(rope_type_name(v)) + "'");
                     continue;
                 }
-                mark_read(p, row->used_by == params::recorded ? "recorded (M-RoPE)" : std::string(row->field));
+                mark_read(p, row->used_by == params::mrope_only ? "M-RoPE: which axis turns each pair" : std::string(row->field));
                 out.values[std::string(row->field)] = {std::move(text), p};
             }
         }

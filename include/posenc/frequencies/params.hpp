@@ -61,8 +61,8 @@ inline constexpr type_set llama3 = 1u << 4;
 inline constexpr type_set longrope = 1u << 5;
 inline constexpr type_set proportional = 1u << 6;
 inline constexpr type_set all = 0x7fu;
-/// Recorded for the M-RoPE position rule; read by no 1D frequency function.
-inline constexpr type_set recorded = 0u;
+/// Read by mrope<T> (which axis turns each pair), by no frequency function: theta is unchanged.
+inline constexpr type_set mrope_only = 0u;
 
 [[nodiscard]] constexpr bool uses(type_set s, rope_variant v) { return (s >> static_cast<unsigned>(v)) & 1u; }
 
@@ -154,9 +154,9 @@ struct info {
       "LongRoPE factors at or below L_orig: comma list, one per pair")                                               \
     X(long_factor, real_list, "", "long_factor", "long-factor", longrope, above(0),                                  \
       "LongRoPE factors beyond L_orig: comma list, one per pair")                                                    \
-    X(mrope_section, integer_list, "", "mrope_section", "mrope-section", recorded, at_least(0),                      \
+    X(mrope_section, integer_list, "", "mrope_section", "mrope-section", mrope_only, at_least(0),                      \
       "M-RoPE: pairs per axis t,h,w (sum rotary_dim/2); theta_i unchanged")                                        \
-    X(mrope_interleaved, flag, "false", "mrope_interleaved", "mrope-interleaved", recorded, any,                     \
+    X(mrope_interleaved, flag, "false", "mrope_interleaved", "mrope-interleaved", mrope_only, any,                     \
       "M-RoPE: axes cycle t,h,w over the pairs (Qwen3-VL) instead of blocks")
 // clang-format on
 
