@@ -10,12 +10,17 @@
 // and sinusoidal-table, which read no tensor, the bytes are the table's (written) and memcpy moves
 // as many bytes; their M entries/s is in mentries_per_s (an entry: one cos/sin pair, or one
 // sinusoidal value).
+// apply-mrope, next to apply-fused on the same shapes: the M-RoPE of the options' mrope_section (a
+// --config's, or --mrope-section), else [P/4, (P - P/4)/2, the rest] sectioned over the P rotated
+// pairs (Qwen2-VL's [16, 24, 24] at head_dim 128); token k at (t, h, w) = (k / 4096, k / 64 mod 64,
+// k mod 64), the patches of 64 x 64 frames.
 // Columns: gbps and memcpy_gbps from the median times; ratio = the median over runs of the paired
 // ratio memcpy time / kernel time; ratio_min = min memcpy time / min kernel time.
 // Figures are written with four significant digits (what a shared VM's timings carry). Timings are
 // reported, never checked: nothing here passes or fails on speed.
 #include "common.hpp"
 
+#include <posenc/encodings/mrope.hpp>
 #include <posenc/encodings/rope2d.hpp>
 #include <posenc/encodings/sinusoidal.hpp>
 #include <posenc/kernels.hpp>
@@ -49,6 +54,19 @@ posenc::rope<double> bench_rope(const bench_options& o, int head_dim, posenc::pa
     e.set("head_dim", std::to_string(head_dim));
     e.set("layout", std::string(posenc::layout_name(layout)));
     return make_rope<double>(e, "double");
+}
+
+/// The M-RoPE of the options with a shape's head_dim and a layout: their mrope_section (and
+/// mrope_interleaved) when given, else [P/4, (P - P/4) / 2, the rest] sectioned over the P rotated pairs.
+posenc::mrope<double> bench_mrope(const bench_options& o, int head_dim, posenc::pair_layout layout) {
+    encoding_options e = o.enc;
+    e.set("head_dim", std::to_string(head_dim));
+    e.set("layout", std::string(posenc::layout_name(layout)));
+    if (!is_mrope(e)) {
+        const int p = make_rope<double>(e, "double").pairs();
+        e.set("mrope_section", fmt::format("{},{},{}", p / 4, (p - p / 4) / 2, p - p / 4 - (p - p / 4) / 2));
+    }
+    return make_mrope<double>(e, "double");
 }
 
 struct shape {
@@ -150,7 +168,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
         }
         thread_counts.push_back(n);
     }
-    static const std::vector<std::string> all{"table-build", "apply-table", "apply-fused", "apply-2d", "sinusoidal-table"};
+    static const std::vector<std::string> all{"table-build", "apply-table", "apply-fused", "apply-mrope", "apply-2d", "sinusoidal-table"};
     std::vector<std::string> kernels;
     if (o.kernels == "all") {
         kernels = all;
@@ -158,7 +176,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
         for (const std::string& k : split_list(o.kernels, "--kernels")) {
             if (std::find(all.begin(), all.end(), k) == all.end()) {
                 throw usage_error(fmt::format("--kernels: unknown kernel '{}' (expected all or a comma list of table-build, apply-table, "
-                                              "apply-fused, apply-2d, sinusoidal-table)",
+                                              "apply-fused, apply-mrope, apply-2d, sinusoidal-table)",
                                               k));
             }
             kernels.push_back(k);
@@ -167,10 +185,13 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     const double base = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
     if (!(base > 1) || !std::isfinite(base)) throw usage_error(fmt::format("{}: must be a finite number > 1", o.enc.where("base")));
     (void)bench_rope(o, shapes.front().head_dim, posenc::pair_layout::half_split);  // parameters checked before timing
+    if (std::find(kernels.begin(), kernels.end(), "apply-mrope") != kernels.end()) {
+        for (const shape& sh : shapes) (void)bench_mrope(o, sh.head_dim, posenc::pair_layout::half_split);
+    }
 
     std::string body;
     long long total = 0;
-    for (const std::string& k : kernels) total += (k == "apply-table" || k == "apply-fused" ? 2 : 1);
+    for (const std::string& k : kernels) total += (k == "apply-table" || k == "apply-fused" || k == "apply-mrope" ? 2 : 1);
     total *= static_cast<long long>(thread_counts.size() * shapes.size());
     progress bar("posenc bench", total, o.quiet);
     for (const shape& sh : shapes) {
@@ -183,10 +204,13 @@ std::string bench(const bench_options& o, std::string_view command_line) {
         std::memcpy(qo.data(), q.data(), size * sizeof(float));  // fault the output pages in
         std::memcpy(ko.data(), k.data(), size * sizeof(float));
         const std::vector<std::int64_t> positions = pk::position_range(0, sh.tokens);
-        std::vector<std::int64_t> xs(positions.size()), ys(positions.size());
+        std::vector<std::int64_t> xs(positions.size()), ys(positions.size()), thw(3 * positions.size());
         for (std::size_t t = 0; t < positions.size(); ++t) {
             xs[t] = static_cast<std::int64_t>(t % 64);  // patches of a 64-wide image
             ys[t] = static_cast<std::int64_t>(t / 64);
+            thw[3 * t] = static_cast<std::int64_t>(t / 4096);  // patches of 64 x 64 frames
+            thw[3 * t + 1] = static_cast<std::int64_t>(t / 64 % 64);
+            thw[3 * t + 2] = static_cast<std::int64_t>(t % 64);
         }
         const auto tv = [&](std::vector<float>& d) { return pk::tensor_view::tokens_major(d.data(), sh.tokens, sh.heads, sh.head_dim); };
         std::vector<pk::rope_operand> ops;
@@ -255,8 +279,16 @@ std::string bench(const bench_options& o, std::string_view command_line) {
                     continue;
                 }
                 for (const posenc::pair_layout layout : {posenc::pair_layout::interleaved, posenc::pair_layout::half_split}) {
-                    const pk::rope_frequencies f = pk::rope_frequencies::from(bench_rope(o, sh.head_dim, layout));
                     const std::string lname = layout == posenc::pair_layout::interleaved ? "interleaved" : "half-split";
+                    if (kernel == "apply-mrope") {
+                        const pk::mrope_frequencies fm = pk::mrope_frequencies::from(bench_mrope(o, sh.head_dim, layout));
+                        const measurement m = pair_runs(o, copy_of(qk_bytes), [&] { pk::apply_mrope(fm, thw, ops, &pool); },
+                                                        2.0 * static_cast<double>(qk_bytes), 2.0 * static_cast<double>(qk_bytes));
+                        emit_row(kernel, lname, 2.0 * static_cast<double>(qk_bytes),
+                                 static_cast<double>(sh.tokens) * fm.frequencies().pairs(), m);
+                        continue;
+                    }
+                    const pk::rope_frequencies f = pk::rope_frequencies::from(bench_rope(o, sh.head_dim, layout));
                     if (kernel == "apply-table") {
                         pk::cos_sin_table table;
                         pk::build_table(f, positions, table, &pool);
@@ -278,10 +310,12 @@ std::string bench(const bench_options& o, std::string_view command_line) {
                        o.shapes, o.threads, o.kernels, o.runs, o.warmup, o.in_place ? "in place" : "out of place");
     csv += "# rope: the parameters above with each shape's head_dim and both layouts (table and apply kernels); "
            "apply-2d: base 100; sinusoidal-table: the base above\n";
+    csv += "# apply-mrope: mrope_section above, else [P/4, (P - P/4)/2, rest] sectioned over the P rotated pairs; "
+           "token k at (t, h, w) = (k / 4096, k / 64 mod 64, k mod 64)\n";
     csv += fmt::format("# simd: {} doubles per vector\n# hardware_threads: {}\n", pk::simd_width, std::thread::hardware_concurrency());
     csv += "# bytes: Q and K read and written (table-build, sinusoidal-table: the table's bytes; memcpy moves as many)\n";
     csv += "# ratio: median over runs of memcpy time / kernel time (paired, alternating runs); ratio_min: min / min\n";
-    csv += "# mentries_per_s: table-build and apply-fused cos/sin pairs, sinusoidal-table values, per second\n";
+    csv += "# mentries_per_s: table-build, apply-fused and apply-mrope cos/sin pairs, sinusoidal-table values, per second\n";
     csv += fmt::format("# out: {}\n", o.out.empty() ? std::string("-") : o.out);
     csv += "kernel,layout,shape,threads,gbps,memcpy_gbps,ratio,ratio_min,mentries_per_s\n";
     return csv + body;
@@ -295,7 +329,8 @@ void register_bench(CLI::App& app, registry& r) {
                                                 "alternating runs (CSV kernel,layout,shape,threads,gbps,memcpy_gbps,ratio,...)");
     cmd->add_option("--shapes", o->shapes, "Comma list of TOKENSxHEADSxHEAD_DIM")->capture_default_str();
     cmd->add_option("--threads", o->threads, "Comma list of thread counts")->capture_default_str();
-    cmd->add_option("--kernels", o->kernels, "all, or a comma list of table-build, apply-table, apply-fused, apply-2d, sinusoidal-table")
+    cmd->add_option("--kernels", o->kernels,
+                    "all, or a comma list of table-build, apply-table, apply-fused, apply-mrope, apply-2d, sinusoidal-table")
         ->capture_default_str();
     add_encoding_options(cmd, o->enc);
     cmd->add_option("--runs", o->runs, "Timed runs per measurement (>= 20; medians)")->capture_default_str();

@@ -4,10 +4,19 @@
 // Inputs (seeded): Q and K of --heads heads each, [tokens][heads][dim], N(0, 1) rounded to float;
 // positions 0, 1, 2^23 - 1, 2^23, 2^23 + 1, 2^24 - 1 and 2^24, then a third near powers of two
 // (2^k + d, |d| <= 3) and two thirds log-uniform in [1, 2^24]; for apply-2d, the same list as x and
-// reversed as y. Tokens: enough for --samples rotated pairs per kernel and layout.
+// reversed as y; for apply-mrope, per token a 3-vector (t, h, w): the list's value v on axis
+// k mod 3 (so 2^24, 2^23 +- 1 ... fall on every axis), the other two drawn uniformly in v's bucket,
+// the three pairwise distinct (but in bucket 0, which holds 0 only). Tokens: enough for --samples
+// rotated pairs per kernel and layout (per M-RoPE geometry: its own Q, K and positions).
+// M-RoPE geometries (apply-mrope): when the encoding options carry an mrope_section (--mrope-section,
+// --mrope-interleaved, or a --config whose rope has one), that M-RoPE in both pair layouts; else four
+// real ones, each in its own layout: Qwen2.5-VL-7B (head_dim 128, base 1e6, [16, 24, 24] sectioned,
+// half-split), Qwen3-VL-4B (128, 5e6, [24, 20, 20] interleaved, half-split), GLM-4.1V-9B (128,
+// partial 0.5, 1e4, [8, 12, 12] sectioned, interleaved pairs), Qwen3.5-27B (256, partial 0.25, 1e7,
+// [11, 11, 10] interleaved, half-split).
 // Reference: posenc::rope<cpp_bin_float_50> (theta_i of the variant at 50 digits, exact angle),
-// rope2d_axial<cpp_bin_float_50> and sinusoidal<cpp_bin_float_50>, through their public apply/encode,
-// and the rotation of the float inputs in 50-digit arithmetic.
+// rope2d_axial<cpp_bin_float_50>, mrope<cpp_bin_float_50> and sinusoidal<cpp_bin_float_50>, through
+// their public apply/encode, and the rotation of the float inputs in 50-digit arithmetic.
 // Metric (max_err_ulp, mean_err_ulp), per output pair: |y_hat - y| (Euclidean) / ulp(|x_pair|),
 // ulp of float, |x_pair| the input pair's norm. A table entry (cos, sin) is the rotation of the
 // unit pair (1, 0), so its unit is ulp(1) = 2^-23; a sinusoidal pair (sin, cos) likewise. (The
@@ -16,14 +25,16 @@
 // also carries the rounding of theta to double, up to m 2^-53 theta rad, which no float table
 // can avoid.)
 // Bounds (the run exits with status 3 if a row exceeds its bound; the CSV is written first):
-//   table-build, sinusoidal-table 1; apply-table, apply-fused, apply-2d 2 (the required bound; the
-//   kernels' own derived bounds are 0.36, 1.42 and 0.71 plus the 50-digit theta's difference from
-//   the kernel's double theta, at most m 2^-53 theta: 0.03 ulp at m = 2^24); the fp32 pipelines
-//   have none (they are shown for comparison).
+//   table-build, sinusoidal-table 1; apply-table, apply-fused, apply-2d, apply-mrope 2 (the required
+//   bound; the kernels' own derived bounds are 0.36, 1.42 and 0.71 (apply-fused, apply-2d,
+//   apply-mrope) plus the 50-digit theta's difference from the kernel's double theta, at most
+//   m 2^-53 theta: 0.03 ulp at m = 2^24); the fp32 pipelines have none (they are shown for
+//   comparison).
 // Rows are computed per token and combined in token order: the CSV does not depend on --threads.
 #include "common.hpp"
 #include "pipelines.hpp"
 
+#include <posenc/encodings/mrope.hpp>
 #include <posenc/encodings/rope2d.hpp>
 #include <posenc/encodings/sinusoidal.hpp>
 #include <posenc/kernels.hpp>
@@ -33,6 +44,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 
 namespace posenc_cli {
@@ -42,14 +54,14 @@ using big = mp::cpp_bin_float_50;
 namespace pk = posenc::kernels;
 
 const std::vector<std::string>& kernel_names() {
-    static const std::vector<std::string> names{"table-build", "apply-table", "apply-fused", "apply-2d",
-                                                "sinusoidal-table", "fp32-product", "fp32-recurrence"};
+    static const std::vector<std::string> names{"table-build", "apply-table",      "apply-fused",  "apply-2d",
+                                                "apply-mrope", "sinusoidal-table", "fp32-product", "fp32-recurrence"};
     return names;
 }
 
 double bound_of(std::string_view kernel) {
     if (kernel == "table-build" || kernel == "sinusoidal-table") return 1.0;
-    if (kernel == "apply-table" || kernel == "apply-fused" || kernel == "apply-2d") return 2.0;
+    if (kernel == "apply-table" || kernel == "apply-fused" || kernel == "apply-2d" || kernel == "apply-mrope") return 2.0;
     return INFINITY;  // the fp32 pipelines: shown, not bounded
 }
 
@@ -137,12 +149,138 @@ std::vector<long long> validation_positions(std::size_t n, std::uint64_t seed) {
     return p;
 }
 
+/// Per token (t, h, w): the list's value v = pos[k] on axis k mod 3, the other two uniform in v's
+/// bucket, the three pairwise distinct where the bucket allows (bucket 0 holds 0 only).
+std::vector<std::array<long long, 3>> mrope_validation_positions(const std::vector<long long>& pos, std::uint64_t seed) {
+    std::vector<std::array<long long, 3>> out(pos.size());
+    std::mt19937_64 g(seed);
+    for (std::size_t t = 0; t < pos.size(); ++t) {
+        const std::size_t b = bucket_of(pos[t]);
+        const long long lo = bucket_edges[b];
+        const long long hi = bucket_edges[b + 1] - 1;
+        std::uniform_int_distribution<long long> u(lo, hi);
+        std::array<long long, 3> p{pos[t], pos[t], pos[t]};
+        for (std::size_t j = 1; j < 3; ++j) {
+            if (hi - lo < 2) break;
+            do {
+                p[j] = u(g);
+            } while (std::find(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(j), p[j]) != p.begin() + static_cast<std::ptrdiff_t>(j));
+        }
+        for (std::size_t j = 0; j < 3; ++j) out[t][(j + t) % 3] = p[j];
+    }
+    return out;
+}
+
+/// Q and K, [tokens][heads][dim] floats, N(0, 1) from gaussian_source(seed): Q first, then K.
+struct qk_inputs {
+    std::size_t tokens;
+    int heads;
+    int dim;
+    std::vector<float> q, k;
+
+    qk_inputs(std::size_t tokens_, int heads_, int dim_, std::uint64_t seed)
+        : tokens(tokens_), heads(heads_), dim(dim_), q(tokens_ * static_cast<std::size_t>(heads_) * static_cast<std::size_t>(dim_)),
+          k(q.size()) {
+        posenc::gaussian_source<double> g(seed);
+        for (float& v : q) v = static_cast<float>(g.next());
+        for (float& v : k) v = static_cast<float>(g.next());
+    }
+    /// A buffer of this shape (an output), and the inputs, as views.
+    [[nodiscard]] pk::tensor_view view(std::vector<float>& data) const {
+        return pk::tensor_view::tokens_major(data.data(), static_cast<int>(tokens), heads, dim);
+    }
+    [[nodiscard]] pk::const_tensor_view q_view() const {
+        return pk::const_tensor_view::tokens_major(q.data(), static_cast<int>(tokens), heads, dim);
+    }
+    [[nodiscard]] pk::const_tensor_view k_view() const {
+        return pk::const_tensor_view::tokens_major(k.data(), static_cast<int>(tokens), heads, dim);
+    }
+};
+
 /// One CSV row in the making: statistics per bucket, per token.
 struct row {
     std::string kernel;
     std::string layout;
     std::vector<std::array<stats, buckets>> per_token;
 };
+
+/// Errors of rotated Q and K (outputs qo, ko of the inputs `in`) against the reference rotation by
+/// (c, s)[token * pairs + i] of pair i, each token in the bucket of bucket_pos[token].
+void measure_pairs(pk::thread_pool& pool, row& r, const qk_inputs& in, const std::vector<float>& qo, const std::vector<float>& ko,
+                   const std::function<posenc::pair_index(int)>& pair_of, std::size_t pairs, const std::vector<big>& c,
+                   const std::vector<big>& s, const std::vector<long long>& bucket_pos) {
+    const std::size_t hd = static_cast<std::size_t>(in.dim);
+    parallel_for(pool, in.tokens, 4, [&](std::size_t t) {
+        stats& st = r.per_token[t][bucket_of(bucket_pos[t])];
+        for (const auto& [x, y] : {std::pair{&in.q, &qo}, std::pair{&in.k, &ko}}) {
+            for (int h = 0; h < in.heads; ++h) {
+                const std::size_t base = (t * static_cast<std::size_t>(in.heads) + static_cast<std::size_t>(h)) * hd;
+                for (std::size_t i = 0; i < pairs; ++i) {
+                    const posenc::pair_index p = pair_of(static_cast<int>(i));
+                    const auto a = static_cast<std::size_t>(p.a), b = static_cast<std::size_t>(p.b);
+                    st.add(pair_error((*x)[base + a], (*x)[base + b], (*y)[base + a], (*y)[base + b], c[t * pairs + i], s[t * pairs + i]));
+                }
+            }
+        }
+    });
+}
+
+/// An M-RoPE to validate: its encoding options (the layout is set per row) and the pair layouts.
+struct mrope_case {
+    std::string name;  ///< the row's geometry tag
+    encoding_options enc;
+    std::vector<posenc::pair_layout> layouts;
+    std::string text;  ///< for the metadata
+};
+
+/// The options' M-RoPE (both layouts) if they carry an mrope_section, else the four real ones (see
+/// the file comment).
+std::vector<mrope_case> mrope_cases(const encoding_options& o) {
+    const auto describe = [](const std::string& name, const encoding_options& e) {
+        const posenc::mrope<double> m = make_mrope<double>(e, "double");
+        const std::vector<long>& s = m.params().mrope_section;
+        return fmt::format("{}: head_dim {}, rotary_dim {}, base {}, variant {}, mrope_section [{}, {}, {}] {}", name, m.head_dim(),
+                           m.rotary_dim(), e.base(), posenc::rope_type_name(m.params().variant), s[0], s[1], s[2],
+                           m.interleaved_sections() ? "interleaved" : "sectioned");
+    };
+    std::vector<mrope_case> out;
+    if (is_mrope(o)) {
+        const std::string name = o.config.empty() ? std::string("options") : std::filesystem::path(o.config).stem().string();
+        mrope_case c{name, o, {posenc::pair_layout::interleaved, posenc::pair_layout::half_split}, ""};
+        c.text = describe(name, o) + ", both pair layouts";
+        out.push_back(std::move(c));
+        return out;
+    }
+    struct model {
+        const char* name;
+        const char* head_dim;
+        const char* base;
+        const char* partial;
+        posenc::pair_layout layout;
+        const char* section;
+        bool interleaved;
+    };
+    // the configs in tests/data/configs/ (qwen2.5-vl-7b-instruct, qwen3-vl-4b-instruct, glm-4.1v-9b-thinking, qwen3.5-27b)
+    static constexpr model models[] = {
+        {"qwen2.5-vl-7b", "128", "1000000", "1", posenc::pair_layout::half_split, "16,24,24", false},
+        {"qwen3-vl-4b", "128", "5000000", "1", posenc::pair_layout::half_split, "24,20,20", true},
+        {"glm-4.1v-9b", "128", "10000", "0.5", posenc::pair_layout::interleaved, "8,12,12", false},
+        {"qwen3.5-27b", "256", "10000000", "0.25", posenc::pair_layout::half_split, "11,11,10", true},
+    };
+    for (const model& m : models) {
+        encoding_options e;
+        e.set("head_dim", m.head_dim);
+        e.set("base", m.base);
+        e.set("partial_rotary_factor", m.partial);
+        e.set("mrope_section", m.section);
+        e.set("mrope_interleaved", m.interleaved ? "true" : "false");
+        e.set("layout", std::string(posenc::layout_name(m.layout)));
+        mrope_case c{m.name, e, {m.layout}, ""};
+        c.text = describe(m.name, e) + ", " + std::string(posenc::layout_name(m.layout));
+        out.push_back(std::move(c));
+    }
+    return out;
+}
 
 std::string validate(const validate_options& o, std::string_view command_line, bool& all_within) {
     // kernels requested
@@ -153,7 +291,8 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         for (const std::string& k : split_list(o.kernels, "--kernels")) {
             if (std::find(kernel_names().begin(), kernel_names().end(), k) == kernel_names().end()) {
                 throw usage_error(fmt::format("--kernels: unknown kernel '{}' (expected all or a comma list of table-build, "
-                                              "apply-table, apply-fused, apply-2d, sinusoidal-table, fp32-product, fp32-recurrence)",
+                                              "apply-table, apply-fused, apply-2d, apply-mrope, sinusoidal-table, fp32-product, "
+                                              "fp32-recurrence)",
                                               k));
             }
             wanted.push_back(k);
@@ -171,20 +310,28 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     enc.set("layout", "half-split");
     const posenc::rope<big> ref = make_rope<big>(enc, "50");
     const posenc::rope<double> rd = make_rope<double>(enc, "double");
+    if (is_mrope(o.enc)) (void)make_mrope<double>(o.enc, "double");  // a bad mrope_section is an error, whichever kernels run
+    const std::vector<mrope_case> mcases = want("apply-mrope") ? mrope_cases(o.enc) : std::vector<mrope_case>{};
     const int dim = rd.head_dim();
     const std::size_t n = static_cast<std::size_t>(rd.pairs());
     const std::size_t hd = static_cast<std::size_t>(dim);
-    const auto per_token_pairs = static_cast<long long>(2 * static_cast<std::size_t>(o.heads) * n);
-    const std::size_t tokens = static_cast<std::size_t>(std::max<long long>(16, (o.samples + per_token_pairs - 1) / per_token_pairs));
+    // tokens for `samples` rotated pairs of Q and K with `pairs` pairs per head (at least 16)
+    const auto tokens_for = [&](std::size_t pairs) {
+        const auto per_token_pairs = static_cast<long long>(2 * static_cast<std::size_t>(o.heads) * pairs);
+        return static_cast<std::size_t>(std::max<long long>(16, (o.samples + per_token_pairs - 1) / per_token_pairs));
+    };
+    const std::size_t tokens = tokens_for(n);
     const std::vector<long long> pos = validation_positions(tokens, o.seed);
     std::vector<long long> ys(pos.rbegin(), pos.rend());
     const unsigned threads = thread_count(o.threads);
     pk::thread_pool pool(threads);
 
     // Reference cos/sin of every (token, pair): R_m applied to the vector with 1 at each pair's first
-    // component and 0 at its second gives (cos, sin) there.
-    std::vector<big> rc(tokens * n), rs(tokens * n);
-    {
+    // component and 0 at its second gives (cos, sin) there. (Only for the kernels that use it.)
+    const bool one_d = want("table-build") || want("apply-table") || want("apply-fused") || want("fp32-product") ||
+                       want("fp32-recurrence");
+    std::vector<big> rc(one_d ? tokens * n : 0), rs(one_d ? tokens * n : 0);
+    if (one_d) {
         progress bar("posenc validate: reference", static_cast<long long>(tokens), o.quiet);
         parallel_for(pool, tokens, 1, [&](std::size_t t) {
             std::vector<big> x(hd, big(0));
@@ -200,46 +347,22 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     }
 
     // Inputs: Q and K, [tokens][heads][dim], float.
-    posenc::gaussian_source<double> g(static_cast<std::uint64_t>(o.seed) + 1);
-    const std::size_t tensor_size = tokens * static_cast<std::size_t>(o.heads) * hd;
-    std::vector<float> q(tensor_size), k(tensor_size);
-    for (float& v : q) v = static_cast<float>(g.next());
-    for (float& v : k) v = static_cast<float>(g.next());
-    const auto view = [&](std::vector<float>& data) {
-        return pk::tensor_view::tokens_major(data.data(), static_cast<int>(tokens), o.heads, dim);
-    };
+    const qk_inputs in(tokens, o.heads, dim, static_cast<std::uint64_t>(o.seed) + 1);
+    const std::size_t tensor_size = in.q.size();
     std::vector<std::int64_t> positions(pos.begin(), pos.end());
     std::vector<std::int64_t> positions_y(ys.begin(), ys.end());
 
     std::vector<row> rows;
-    const auto new_row = [&](std::string kernel, std::string layout) -> row& {
-        rows.push_back({std::move(kernel), std::move(layout), std::vector<std::array<stats, buckets>>(tokens)});
+    const auto new_row = [&](std::string kernel, std::string layout, std::size_t row_tokens) -> row& {
+        rows.push_back({std::move(kernel), std::move(layout), std::vector<std::array<stats, buckets>>(row_tokens)});
         return rows.back();
-    };
-    // Errors of rotated Q and K (outputs qo, ko) against the reference rotation by (c, s) of `cs`.
-    const auto measure_pairs = [&](row& r, const std::vector<float>& qo, const std::vector<float>& ko,
-                                   const std::function<posenc::pair_index(int)>& pair_of, const std::vector<big>& c,
-                                   const std::vector<big>& s, const std::vector<long long>& bucket_pos) {
-        parallel_for(pool, tokens, 4, [&](std::size_t t) {
-            stats& st = r.per_token[t][bucket_of(bucket_pos[t])];
-            for (const auto& [in, out] : {std::pair{&q, &qo}, std::pair{&k, &ko}}) {
-                for (int h = 0; h < o.heads; ++h) {
-                    const std::size_t base = (t * static_cast<std::size_t>(o.heads) + static_cast<std::size_t>(h)) * hd;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const posenc::pair_index p = pair_of(static_cast<int>(i));
-                        const auto a = static_cast<std::size_t>(p.a), b = static_cast<std::size_t>(p.b);
-                        st.add(pair_error((*in)[base + a], (*in)[base + b], (*out)[base + a], (*out)[base + b], c[t * n + i], s[t * n + i]));
-                    }
-                }
-            }
-        });
     };
 
     if (want("table-build")) {
         const pk::rope_frequencies f = pk::rope_frequencies::from(rd);
         pk::cos_sin_table table;
         pk::build_table(f, positions, table, &pool);
-        row& r = new_row("table-build", "none");
+        row& r = new_row("table-build", "none", tokens);
         parallel_for(pool, tokens, 4, [&](std::size_t t) {
             stats& st = r.per_token[t][bucket_of(pos[t])];
             for (std::size_t i = 0; i < n; ++i) {  // (cos, sin) = the unit pair (1, 0) rotated
@@ -258,18 +381,18 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         const auto pair_of = [&](int i) { return rl.pair_indices(i); };
         std::vector<float> qo(tensor_size), ko(tensor_size);
         const auto run = [&](const std::function<void(std::span<const pk::rope_operand>)>& kernel) {
-            const pk::rope_operand ops[] = {{view(q), view(qo)}, {view(k), view(ko)}};
+            const pk::rope_operand ops[] = {{in.q_view(), in.view(qo)}, {in.k_view(), in.view(ko)}};
             kernel(ops);
         };
         if (want("apply-table")) {
             pk::cos_sin_table table;
             pk::build_table(f, positions, table, &pool);
             run([&](std::span<const pk::rope_operand> ops) { pk::apply_table(f, table, ops, &pool); });
-            measure_pairs(new_row("apply-table", lname), qo, ko, pair_of, rc, rs, pos);
+            measure_pairs(pool, new_row("apply-table", lname, tokens), in, qo, ko, pair_of, n, rc, rs, pos);
         }
         if (want("apply-fused")) {
             run([&](std::span<const pk::rope_operand> ops) { pk::apply_fused(f, positions, ops, &pool); });
-            measure_pairs(new_row("apply-fused", lname), qo, ko, pair_of, rc, rs, pos);
+            measure_pairs(pool, new_row("apply-fused", lname, tokens), in, qo, ko, pair_of, n, rc, rs, pos);
         }
         for (const char* pipeline : {"fp32-product", "fp32-recurrence"}) {
             if (!want(pipeline)) continue;
@@ -282,21 +405,21 @@ std::string validate(const validate_options& o, std::string_view command_line, b
                 } else {
                     fp.recurrence_angles(pos[t], angles);
                 }
-                for (const auto& [in, out] : {std::pair{&q, &qo}, std::pair{&k, &ko}}) {
+                for (const auto& [x, y] : {std::pair{&in.q, &qo}, std::pair{&in.k, &ko}}) {
                     for (int h = 0; h < o.heads; ++h) {
                         const std::size_t base = (t * static_cast<std::size_t>(o.heads) + static_cast<std::size_t>(h)) * hd;
-                        for (int d = 0; d < dim; ++d) (*out)[base + static_cast<std::size_t>(d)] = (*in)[base + static_cast<std::size_t>(d)];
+                        for (int d = 0; d < dim; ++d) (*y)[base + static_cast<std::size_t>(d)] = (*x)[base + static_cast<std::size_t>(d)];
                         for (std::size_t i = 0; i < n; ++i) {
                             const posenc::pair_index p = rl.pair_indices(static_cast<int>(i));
                             const float c = cos_f(angles[i]), s = sin_f(angles[i]);
-                            const float xa = (*in)[base + static_cast<std::size_t>(p.a)], xb = (*in)[base + static_cast<std::size_t>(p.b)];
-                            (*out)[base + static_cast<std::size_t>(p.a)] = xa * c - xb * s;  // float32, as the pipeline
-                            (*out)[base + static_cast<std::size_t>(p.b)] = xa * s + xb * c;
+                            const float xa = (*x)[base + static_cast<std::size_t>(p.a)], xb = (*x)[base + static_cast<std::size_t>(p.b)];
+                            (*y)[base + static_cast<std::size_t>(p.a)] = xa * c - xb * s;  // float32, as the pipeline
+                            (*y)[base + static_cast<std::size_t>(p.b)] = xa * s + xb * c;
                         }
                     }
                 }
             });
-            measure_pairs(new_row(pipeline, lname), qo, ko, pair_of, rc, rs, pos);
+            measure_pairs(pool, new_row(pipeline, lname, tokens), in, qo, ko, pair_of, n, rc, rs, pos);
         }
     }
 
@@ -320,12 +443,60 @@ std::string validate(const validate_options& o, std::string_view command_line, b
                 }
             });
             std::vector<float> qo(tensor_size), ko(tensor_size);
-            const pk::rope_operand ops[] = {{view(q), view(qo)}, {view(k), view(ko)}};
+            const pk::rope_operand ops[] = {{in.q_view(), in.view(qo)}, {in.k_view(), in.view(ko)}};
             pk::apply_2d(f2, positions, positions_y, ops, &pool);
             std::vector<long long> bucket_pos(tokens);
             for (std::size_t t = 0; t < tokens; ++t) bucket_pos[t] = std::max(pos[t], ys[t]);
-            measure_pairs(new_row("apply-2d", "interleaved"), qo, ko, [](int i) { return posenc::pair_index{2 * i, 2 * i + 1}; }, c2,
-                          s2, bucket_pos);
+            measure_pairs(pool, new_row("apply-2d", "interleaved", tokens), in, qo, ko,
+                          [](int i) { return posenc::pair_index{2 * i, 2 * i + 1}; }, n, c2, s2, bucket_pos);
+        }
+    }
+
+    std::string mrope_notes;
+    for (std::size_t ci = 0; ci < mcases.size(); ++ci) {
+        const mrope_case& mc = mcases[ci];
+        const posenc::mrope<big> mref = make_mrope<big>(mc.enc, "50");
+        const std::size_t mn = static_cast<std::size_t>(mref.pairs());
+        const std::size_t mhd = static_cast<std::size_t>(mref.head_dim());
+        const std::size_t mtokens = tokens_for(mn);
+        mrope_notes += fmt::format("# apply-mrope geometry {}; {} tokens\n", mc.text, mtokens);
+        const std::vector<std::array<long long, 3>> p3 =
+            mrope_validation_positions(validation_positions(mtokens, o.seed), static_cast<std::uint64_t>(o.seed) + 100 + ci);
+        std::vector<std::int64_t> flat(3 * mtokens);
+        std::vector<long long> bucket_pos(mtokens);
+        for (std::size_t t = 0; t < mtokens; ++t) {
+            for (std::size_t j = 0; j < 3; ++j) flat[3 * t + j] = p3[t][j];
+            bucket_pos[t] = std::max({p3[t][0], p3[t][1], p3[t][2]});
+        }
+        // reference (cos, sin) of every (token, pair): as for the 1D rope, through mrope<big>::apply
+        std::vector<big> mc_c(mtokens * mn), mc_s(mtokens * mn);
+        {
+            progress bar(fmt::format("posenc validate: reference apply-mrope {}", mc.name), static_cast<long long>(mtokens), o.quiet);
+            parallel_for(pool, mtokens, 1, [&](std::size_t t) {
+                std::vector<big> x(mhd, big(0));
+                for (std::size_t i = 0; i < mn; ++i) x[static_cast<std::size_t>(mref.pair_indices(static_cast<int>(i)).a)] = 1;
+                mref.apply(std::span<big>(x), posenc::position3<big>{big(p3[t][0]), big(p3[t][1]), big(p3[t][2])});
+                for (std::size_t i = 0; i < mn; ++i) {
+                    const posenc::pair_index p = mref.pair_indices(static_cast<int>(i));
+                    mc_c[t * mn + i] = x[static_cast<std::size_t>(p.a)];
+                    mc_s[t * mn + i] = x[static_cast<std::size_t>(p.b)];
+                }
+                bar.advance();
+            });
+        }
+        const qk_inputs min(mtokens, o.heads, static_cast<int>(mhd), static_cast<std::uint64_t>(o.seed) + 200 + ci);
+        for (const posenc::pair_layout layout : mc.layouts) {
+            const std::string lname(posenc::layout_name(layout));
+            encoding_options el = mc.enc;
+            el.set("layout", lname);
+            const posenc::mrope<double> md = make_mrope<double>(el, "double");
+            const pk::mrope_frequencies f = pk::mrope_frequencies::from(md);
+            std::vector<float> qo(min.q.size()), ko(min.k.size());
+            const pk::rope_operand ops[] = {{min.q_view(), min.view(qo)}, {min.k_view(), min.view(ko)}};
+            pk::apply_mrope(f, flat, ops, &pool);
+            const std::string label = fmt::format("{}/{}/{}", lname, md.interleaved_sections() ? "interleaved" : "sectioned", mc.name);
+            measure_pairs(pool, new_row("apply-mrope", label, mtokens), min, qo, ko, [&](int i) { return md.pair_indices(i); }, mn,
+                          mc_c, mc_s, bucket_pos);
         }
     }
 
@@ -335,7 +506,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         const posenc::sinusoidal<big> ref_s(dim, base_b);
         pk::sinusoidal_table table;
         pk::build_sinusoidal_table(posenc::sinusoidal<double>(dim, base_d), positions, table, &pool);
-        row& r = new_row("sinusoidal-table", "interleaved");
+        row& r = new_row("sinusoidal-table", "interleaved", tokens);
         parallel_for(pool, tokens, 1, [&](std::size_t t) {
             std::vector<big> p(hd);
             ref_s.encode(big(pos[t]), std::span<big>(p));
@@ -350,10 +521,15 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     csv += fmt::format("# samples: {} (rotated pairs per kernel and layout)\n# heads: {} (q and k each)\n# tokens: {}\n# seed: {}\n",
                        o.samples, o.heads, tokens, o.seed);
     csv += fmt::format("# kernels: {}\n# threads: {}\n# simd: {} doubles per vector\n", o.kernels, threads, pk::simd_width);
-    csv += "# reference: posenc encodings at cpp_bin_float_50 (rope, rope2d_axial x-then-y, sinusoidal) on the same float inputs\n";
+    csv += "# reference: posenc encodings at cpp_bin_float_50 (rope, rope2d_axial x-then-y, mrope, sinusoidal) on the same float inputs\n";
     csv += "# metric: per pair |y_hat - y| / ulp(|x_pair|) (float); table-build and sinusoidal-table: (cos, sin) as the unit pair (1, 0) rotated, in ulp(1)\n";
-    csv += "# bounds: table-build 1, sinusoidal-table 1, apply-table 2, apply-fused 2, apply-2d 2; fp32-* none\n";
-    csv += "# position_bucket: lo..hi = [lo, hi) (the last includes 2^24); apply-2d by max(x, y); layout 'none': layout-free\n";
+    csv += "# bounds: table-build 1, sinusoidal-table 1, apply-table 2, apply-fused 2, apply-2d 2, apply-mrope 2; fp32-* none\n";
+    csv += "# position_bucket: lo..hi = [lo, hi) (the last includes 2^24); apply-2d by max(x, y), apply-mrope by max(t, h, w); layout 'none': layout-free\n";
+    if (!mcases.empty()) {
+        csv += "# apply-mrope: layout column PAIR_LAYOUT/SECTION_MAP/GEOMETRY; per token (t, h, w) pairwise distinct (but at 0) in one bucket, "
+               "the position list's value on axis k mod 3; each geometry its own Q, K and tokens\n";
+        csv += mrope_notes;
+    }
     csv += notes;
     csv += fmt::format("# out: {}\n", o.out.empty() ? std::string("-") : o.out);
     csv += "kernel,layout,position_bucket,samples,max_err_ulp,mean_err_ulp\n";
@@ -384,14 +560,15 @@ void register_validate(CLI::App& app, registry& r) {
     auto o = std::make_shared<validate_options>();
     CLI::App* cmd = app.add_subcommand(
         "validate", "Every float32 kernel against the encodings at 50 digits on the same inputs, by position bucket (CSV kernel,"
-                    "layout,position_bucket,samples,max_err_ulp,mean_err_ulp); exit status 3 if a bound is exceeded");
+                    "layout,position_bucket,samples,max_err_ulp,mean_err_ulp); apply-mrope on the options' M-RoPE (--mrope-section, or "
+                    "a config's) or on four real ones; exit status 3 if a bound is exceeded");
     add_encoding_options(cmd, o->enc);
     cmd->add_option("--samples", o->samples, "Rotated pairs per kernel and layout (sets the number of tokens)")->capture_default_str();
     cmd->add_option("--heads", o->heads, "Heads of Q and of K")->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of the inputs and positions")->capture_default_str();
     cmd->add_option("--kernels", o->kernels,
-                    "all, or a comma list of table-build, apply-table, apply-fused, apply-2d, sinusoidal-table, fp32-product, "
-                    "fp32-recurrence")
+                    "all, or a comma list of table-build, apply-table, apply-fused, apply-2d, apply-mrope, sinusoidal-table, "
+                    "fp32-product, fp32-recurrence")
         ->capture_default_str();
     cmd->add_option("--threads", o->threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
     cmd->add_flag("--quiet", o->quiet, "No progress bar");

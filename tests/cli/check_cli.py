@@ -243,7 +243,11 @@ def check_precision(r):
 # validate, bench
 # ---------------------------------------------------------------------------------------------------
 
-VALIDATE_BOUNDS = {"table-build": 1.0, "sinusoidal-table": 1.0, "apply-table": 2.0, "apply-fused": 2.0, "apply-2d": 2.0}
+VALIDATE_BOUNDS = {"table-build": 1.0, "sinusoidal-table": 1.0, "apply-table": 2.0, "apply-fused": 2.0, "apply-2d": 2.0,
+                   "apply-mrope": 2.0}
+# apply-mrope's default geometries (PAIR_LAYOUT/SECTION_MAP/GEOMETRY): the four real M-RoPE models
+MROPE_DEFAULT_ROWS = {("apply-mrope", "half-split/sectioned/qwen2.5-vl-7b"), ("apply-mrope", "half-split/interleaved/qwen3-vl-4b"),
+                      ("apply-mrope", "interleaved/sectioned/glm-4.1v-9b"), ("apply-mrope", "half-split/interleaved/qwen3.5-27b")}
 
 
 def check_validate(r):
@@ -256,6 +260,7 @@ def check_validate(r):
     want = {("table-build", "none"), ("sinusoidal-table", "interleaved"), ("apply-2d", "interleaved")}
     for k in ("apply-table", "apply-fused", "fp32-product", "fp32-recurrence"):
         want |= {(k, "interleaved"), (k, "half-split")}
+    want |= MROPE_DEFAULT_ROWS
     expect(set(seen) == want, f"rows for {sorted(seen)}, expected {sorted(want)}")
     total = {}
     for (kernel, layout), buckets in seen.items():
@@ -268,6 +273,9 @@ def check_validate(r):
     for k in ("apply-table", "apply-fused"):
         for layout in ("interleaved", "half-split"):
             expect(total[(k, layout)] >= 100000, f"{k} {layout}: {total[(k, layout)]} pairs < --samples")
+    for key in MROPE_DEFAULT_ROWS:
+        expect(total[key] >= 100000, f"{key[0]} {key[1]}: {total[key]} pairs < --samples")
+        expect(seen[key]["0"][1] == 0, f"{key[1]}: (t, h, w) = 0 is not exact")
     # the metric sees a bad pipeline: float32 angles at 2^23..2^24 are off by far more than 2 ulps
     expect(seen[("fp32-product", "half-split")]["2^23..2^24"][1] > 1000, "fp32-product at 2^24 should be far off")
     # m = 0 is the identity: exact
@@ -277,7 +285,16 @@ def check_validate(r):
     one = body(r.run(*small, "--threads", "1").stdout)
     two = body(r.run(*small, "--threads", "2").stdout)
     expect(one == two, "validate rows depend on --threads")
-    print("validate: every kernel within its bound in every bucket, rows independent of --threads")
+    # a config's M-RoPE (GLM-4.1V: interleaved pairs, partial rotary) replaces the default geometries, in both layouts
+    config = os.path.join(r.root, "tests", "data", "configs", "glm-4.1v-9b-thinking.json")
+    meta, _, rows, _ = r.csv("validate", "--config", config, "--kernels", "apply-mrope", "--samples", "20000", "--quiet")
+    labels = {(row[0], row[1]) for row in rows}
+    expect(labels == {("apply-mrope", "interleaved/sectioned/glm-4.1v-9b-thinking"),
+                      ("apply-mrope", "half-split/sectioned/glm-4.1v-9b-thinking")}, f"config rows {sorted(labels)}")
+    expect(any("rotary_dim 64" in m and "[8, 12, 12] sectioned" in m for m in meta), "config geometry not in the metadata")
+    for row in rows:
+        expect(float(row[4]) <= VALIDATE_BOUNDS["apply-mrope"], f"{row[1]} {row[2]}: {row[4]} ulp > 2")
+    print("validate: every kernel within its bound in every bucket, rows independent of --threads; a config's M-RoPE")
 
 
 def check_bench_format(r):
@@ -287,8 +304,9 @@ def check_bench_format(r):
            f"header {header}")
     names = [(row[0], row[1]) for row in rows]
     expect(names == [("table-build", "none"), ("apply-table", "interleaved"), ("apply-table", "half-split"),
-                     ("apply-fused", "interleaved"), ("apply-fused", "half-split"), ("apply-2d", "interleaved"),
-                     ("sinusoidal-table", "interleaved")], f"rows {names}")
+                     ("apply-fused", "interleaved"), ("apply-fused", "half-split"), ("apply-mrope", "interleaved"),
+                     ("apply-mrope", "half-split"), ("apply-2d", "interleaved"), ("sinusoidal-table", "interleaved")],
+           f"rows {names}")
     for row in rows:
         expect(row[2] == "64x2x64" and row[3] == "1", f"shape/threads {row[2:4]}")
         for v in row[4:8]:
@@ -368,11 +386,14 @@ def check_bad_args(r):
         (["validate", "--kernels", "apply-magic"], "--kernels"),
         (["validate", "--heads", "0"], "--heads"),
         (["validate", "--dim", "7"], "--dim"),
+        (["validate", "--mrope-section", "16,24,23"], "--mrope-section"),
+        (["validate", "--mrope-section", "16,24,23", "--kernels", "apply-fused"], "--mrope-section"),
         (["bench", "--shapes", "64x2"], "--shapes"),
         (["bench", "--shapes", "64x2x63"], "--shapes"),
         (["bench", "--runs", "5"], "--runs"),
         (["bench", "--threads", "0"], "--threads"),
         (["bench", "--kernels", "memcpy"], "--kernels"),
+        (["bench", "--shapes", "64x2x64", "--mrope-section", "16,24,24"], "--mrope-section"),
     ]
     for args, name in bad:
         p = r.run(*args, rc=2)

@@ -71,12 +71,14 @@ def check_entry(posenc, config_path, layer_type, want):
     for key, line in (("layout", "layout"), ("rope_type", "variant")):
         expect(line in meta, f"metadata line '# {line}:' missing")
         expect(meta[line] == want[key], f"{key} {meta[line]}, expected {want[key]}")
-    expect(header == ["pair", "theta", "wavelength"], f"header {header}")
+    # M-RoPE configs add an axis column (checked by tests/cli/check_mrope.py)
+    mrope = "mrope_section" in meta and meta["mrope_section"] not in ("", "-")
+    expect(header == ["pair", "theta", "wavelength"] + (["axis"] if mrope else []), f"header {header}")
     th = want["theta"]
     expect(len(rows) == len(th), f"{len(rows)} rows, expected {len(th)} (one per pair)")
     worst = mpmath.mpf(0)
     for i, row in enumerate(rows):
-        expect(len(row) == 3, f"row {i}: {row}")
+        expect(len(row) == len(header), f"row {i}: {row}")
         expect(row[0] == str(i), f"row {i}: pair {row[0]}")
         got = parse_float(row[1], f"pair {i} theta")
         err = ulp_error(got, th[i])
