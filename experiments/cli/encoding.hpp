@@ -118,6 +118,9 @@ posenc::rope_params<T> rope_params_from(const encoding_options& o, std::string_v
 /// its value came from (the option, or the config key).
 template <class T>
 posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision) {
+    if (o.text("mrope_interleaved") == "true" && o.text("mrope_section").empty()) {
+        throw usage_error(fmt::format("{}: true needs an mrope_section (--mrope-section T,H,W)", o.where("mrope_interleaved")));
+    }
     const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
     try {
         return posenc::rope<T>(params);

@@ -22,9 +22,10 @@ computed here, independently of posenc:
   absolute per pair (the runner's documented accuracy: 3e-14 relative per phase). thw must equal the
   1D b-sum of the same config bit for bit (text tokens: t = h = w).
 - Errors (exit 2, nothing on standard output, the message naming where the value came from):
-  --mrope-section summing wrong; a config whose mrope_section does not sum to the pairs (made here
-  from the Qwen2.5-VL config); Qwen3.5's sections with --partial-rotary-factor 1 (128 pairs: the
-  maxtext #4616 trap of dropping the 0.25); --axis y on an M-RoPE, --axis t on a 1D rope.
+  --mrope-section summing wrong or with two entries; --mrope-interleaved true without sections;
+  a config whose mrope_section does not sum to the pairs (made here from the Qwen2.5-VL config);
+  Qwen3.5's sections with --partial-rotary-factor 1 (128 pairs: the maxtext #4616 trap of dropping
+  the 0.25); --axis y on an M-RoPE, --axis t on a 1D rope.
 
 Prints one line per check and last `N passed, M failed`; exits 1 if anything failed.
 
@@ -175,6 +176,7 @@ def check_errors(posenc, data):
 
     refused(["freqs", "--dim", "128", "--mrope-section", "16,24,23"], "--mrope-section")
     refused(["freqs", "--dim", "128", "--mrope-section", "16,24"], "--mrope-section")
+    refused(["freqs", "--dim", "128", "--mrope-interleaved", "true"], "--mrope-interleaved")
     q35 = os.path.join(data, "configs", "qwen3.5-27b.json")
     refused(["freqs", "--config", q35, "--partial-rotary-factor", "1"], "rope_parameters.mrope_section")
     q25 = os.path.join(data, "configs", "qwen2.5-vl-7b-instruct.json")
