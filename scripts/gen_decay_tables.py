@@ -30,7 +30,7 @@ import sys
 import numpy as np
 from mpmath import mp, mpf, cos, sin, sqrt, fsum
 
-from table_common import DIGITS, s
+from table_common import DIGITS, s, write_table
 import gen_rope_tables
 
 REGEN = "/usr/bin/python3 scripts/gen_decay_tables.py tests/data/decay_tables.ipp"
@@ -181,11 +181,7 @@ def main():
         w(f"     {arg}LL, {lit(b_min)}}},")
     w("};")
     text = "\n".join(lines) + "\n"
-    if out_path:
-        with open(out_path, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_table(text, out_path)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ precision (the test converts it through MPFR, correctly rounded).
 """
 import sys
 
-from table_common import DIGITS, c_list, input_vector, s
+from table_common import DIGITS, c_list, input_vector, s, write_table
 
 from mpmath import mp, mpf, log, sqrt, pi, floor, ceil, cos, sin
 
@@ -237,11 +237,7 @@ def main():
                 w("    },")
     w("};")
     text = "\n".join(lines) + "\n"
-    if out_path:
-        with open(out_path, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_table(text, out_path)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""Helpers shared by the reference-table generators (gen_rope_tables.py, gen_rope2d_tables.py).
+"""Helpers shared by the reference-table generators (gen_rope_tables.py, gen_rope2d_tables.py,
+gen_mrope_tables.py, gen_decay_tables.py).
 
 Numbers are written as decimal string literals with DIGITS significant digits, computed at
 mp.dps = 140, so that each C++ type under test (up to mpfr_float_100, about 100 digits) reads them
 at its own precision.
 """
+import sys
+
 from mpmath import mp, mpf, floor
 
 mp.dps = 140
@@ -32,3 +35,12 @@ def c_list(values, per_line=3, indent="         "):
 def input_vector(n, seed):
     """Deterministic entries k/64, k in [-50, 50]: exact in every binary type with >= 8 bits."""
     return [mpf((k * 37 + seed * 11) % 101 - 50) / 64 for k in range(n)]
+
+
+def write_table(text, out_path):
+    """The generated table to out_path, or to standard output when no path is given."""
+    if out_path:
+        with open(out_path, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)

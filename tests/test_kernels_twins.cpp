@@ -9,6 +9,7 @@
 #define BOOST_TEST_MODULE test_kernels_twins
 #include <boost/test/unit_test.hpp>
 
+#include <support/expect_invalid.hpp>
 #include <support/kernel_fixtures.hpp>
 
 #include <fmt/format.h>
@@ -208,20 +209,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(errors)
 
-/// f() must throw kernel_error whose argument() is `argument` and whose message contains `text`.
-template <class F>
-void expect_error(const std::string& what, const std::string& argument, const std::string& text, F&& f) {
-    try {
-        f();
-        BOOST_ERROR(what << ": no exception, expected kernel_error(" << argument << ")");
-    } catch (const pk::kernel_error& e) {
-        BOOST_TEST(e.argument() == argument, what << ": argument() = " << e.argument() << ", expected " << argument);
-        BOOST_TEST(std::string(e.what()).find(text) != std::string::npos, what << ": message '" << e.what() << "' lacks '" << text << "'");
-        BOOST_TEST_MESSAGE(what << ": " << e.what());
-    } catch (const std::exception& e) {
-        BOOST_ERROR(what << ": wrong exception type: " << e.what());
-    }
-}
+using posenc_test::expect_error;
 
 BOOST_AUTO_TEST_CASE(bad_arguments_rejected) {
     const kt::config c = kt::make_config("d64", 64, posenc::pair_layout::half_split);

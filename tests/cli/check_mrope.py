@@ -21,6 +21,8 @@ computed here, independently of posenc:
   cos(r theta_i) + the number of other pairs (they turn by 0), mpmath; agreement within 1e-12
   absolute per pair (the runner's documented accuracy: 3e-14 relative per phase). thw must equal the
   1D b-sum of the same config bit for bit (text tokens: t = h = w).
+- Interleaved sections whose t, h, w cycle overruns the pairs ([2, 4, 4] over 10): the map as
+  transformers' slices leave it (h and w get fewer pairs than their sections).
 - Errors (exit 2, nothing on standard output, the message naming where the value came from):
   --mrope-section summing wrong or with two entries; --mrope-interleaved true without sections;
   a config whose mrope_section does not sum to the pairs (made here from the Qwen2.5-VL config);
@@ -165,6 +167,20 @@ def check_decay(posenc, path, glm):
     return f"{os.path.basename(path)}: b-sum along t, h, w, hw, thw, max error {worst:.2g}"
 
 
+def check_short_cycle(posenc):
+    """Interleaved sections whose cycle overruns the pairs: transformers' slice stops at the pair
+    count, so h and w get fewer pairs than their sections ([2, 4, 4] over 10 pairs: 4, 3, 3)."""
+    out = []
+    for dim, section in ((20, [2, 4, 4]), (24, [2, 6, 4]), (16, [0, 4, 4])):
+        want = hf_axis_map(dim, section, True, False)
+        _, rows = csv_rows(run(posenc, ["freqs", "--dim", str(dim), "--mrope-section", ",".join(map(str, section)),
+                                        "--mrope-interleaved", "true"]).stdout)
+        got = "".join(r[3] for r in rows)
+        expect(got == want, f"dim {dim} {section}: {got}, transformers' rule gives {want}")
+        out.append(f"dim {dim} {section} interleaved: {got}")
+    return out
+
+
 def check_errors(posenc, data):
     out = []
 
@@ -217,6 +233,7 @@ def main():
         attempt("freqs", check_freqs, a.posenc, path, glm)
         attempt("inspect", check_inspect, a.posenc, path, glm)
         attempt("decay", check_decay, a.posenc, path, glm)
+    attempt("short cycle", check_short_cycle, a.posenc)
     attempt("errors", check_errors, a.posenc, a.data)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -16,7 +16,10 @@
 //   interleaved (`mrope_interleaved`: Qwen3-VL, Qwen3.5): transformers `modeling_qwen3_vl.py::
 //     Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope` starts from t everywhere and overwrites
 //     i = 1, 4, 7, ... < 3 s_h with h and i = 2, 5, 8, ... < 3 s_w with w (s_t is not read). For
-//     [24, 20, 20] over 64 pairs: t h w t h w ... for i < 60, then t for 60..63.
+//     [24, 20, 20] over 64 pairs: t h w t h w ... for i < 60, then t for 60..63. When 3 s_h or
+//     3 s_w exceeds the pair count the cycle gives that axis fewer pairs than its section says
+//     ([2, 4, 4] over 10 pairs: t h w t h w t h w t, counts 4, 3, 3); posenc follows transformers
+//     there, and `posenc inspect` prints the counts the map really has.
 // Valid sections: exactly three non-negative integers summing to the pair count (HF's torch.split
 // fails otherwise on the sectioned path; the interleaved path would silently accept any sum).
 #pragma once
