@@ -1,0 +1,6 @@
+"""posenc: exact references and fast float32 kernels for rotary position embeddings."""
+from . import kernels as kernels
+from ._analysis import *
+from ._reference import *
+
+__version__: str
