@@ -1,4 +1,4 @@
-# The ctest fuzz.config: runs a libFuzzer binary for a bounded time on a scratch copy of a seed
+# The ctests fuzz.config and fuzz.spec: run a libFuzzer binary for a bounded time on a scratch copy of a seed
 # corpus (the checked-in corpus is never written), with a dictionary; fails on any finding.
 #   cmake -DFUZZER=BIN -DCORPUS=DIR -DDICT=FILE -DWORK_DIR=DIR [-DSECONDS=30] -P run_fuzz.cmake
 # WORK_DIR is emptied first; afterwards it holds corpus/ (seeds plus what the run added), fuzz.log
@@ -40,7 +40,7 @@ set(last "")
 if(status)
   list(POP_BACK status last)
 endif()
-message(STATUS "fuzz.config: ${nseeds} seeds, ${SECONDS} s; last status: ${last}")
+message(STATUS "fuzz: ${nseeds} seeds, ${SECONDS} s; last status: ${last}")
 string(REGEX MATCHALL "stat::[a-z_]+: +[0-9]+" stats "${out}")
 foreach(s IN LISTS stats)
   message(STATUS "  ${s}")
@@ -49,13 +49,13 @@ endforeach()
 file(GLOB findings LIST_DIRECTORIES false "${WORK_DIR}/crash-*" "${WORK_DIR}/leak-*" "${WORK_DIR}/oom-*"
      "${WORK_DIR}/timeout-*")
 if(findings OR NOT rc EQUAL 0)
-  string(REGEX MATCH "==[0-9]+==ERROR[^\n]*|fuzz_config: FINDING[^\n]*|SUMMARY: [^\n]*" first "${out}")
+  string(REGEX MATCH "==[0-9]+==ERROR[^\n]*|fuzz_[a-z]*: FINDING[^\n]*|SUMMARY: [^\n]*" first "${out}")
   string(LENGTH "${out}" n)
   math(EXPR from "${n} - 6000")
   if(from LESS 0)
     set(from 0)
   endif()
   string(SUBSTRING "${out}" ${from} -1 tail)
-  message(FATAL_ERROR "fuzz.config: the fuzzer exited with ${rc}; findings: ${findings}\n${first}\n"
+  message(FATAL_ERROR "fuzz: the fuzzer exited with ${rc}; findings: ${findings}\n${first}\n"
                       "--- end of ${WORK_DIR}/fuzz.log ---\n${tail}")
 endif()
