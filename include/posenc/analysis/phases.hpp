@@ -7,8 +7,10 @@
 // exactly (TwoProduct, Dekker 1971) before its cosine and sine are taken:
 //   float                   hi + lo added in double (exact), double's sin and cos rounded once;
 //   double, long double     the C library's sin and cos of hi (glibc's reduce exactly and are within
-//                           1 ulp), turned by lo (|lo| <= ulp(hi): cos lo = 1 - lo^2/2 and sin lo =
-//                           lo to within lo^3/6);
+//                           1 ulp), turned by lo (|lo| <= ulp(hi)): for |lo| <= 2^-24, cos lo =
+//                           1 - lo^2/2 and sin lo = lo to within lo^3/6 <= 2^-74; beyond (r w >
+//                           2^28 in double, where ulp(hi) can exceed 2^-24) the C library's sin and
+//                           cos of lo;
 //   every other T           posenc::math's sincos of the double-T angle (math/double_t.hpp).
 // It is a run-time function (the C library is several times faster than posenc::math at double);
 // the constexpr quantities of roformer.hpp and b_sum.hpp use math::sincos of the exact product.
@@ -60,8 +62,13 @@ template <Real T>
     } else if constexpr (detail::is_native_float<T>) {
         const T s = std::sin(p.hi);
         const T c = std::cos(p.hi);
-        const T cl = T(1) - lo * lo / T(2);
-        return {s * cl + c * lo, c * cl - s * lo};
+        if (std::abs(lo) <= T(0x1p-24)) {
+            const T cl = T(1) - lo * lo / T(2);
+            return {s * cl + c * lo, c * cl - s * lo};
+        }
+        const T sl = std::sin(lo);
+        const T cl = std::cos(lo);
+        return {s * cl + c * sl, c * cl - s * sl};
     } else {
         return math::sincos(math::dd<T>{p.hi, lo});
     }
