@@ -22,6 +22,7 @@
 #include "common.hpp"
 
 #include <posenc/analysis/b_sum.hpp>
+#include <posenc/analysis/gaussian.hpp>
 #include <posenc/analysis/phases.hpp>
 #include <posenc/analysis/roformer.hpp>
 #include <posenc/encodings/rope2d.hpp>
@@ -100,10 +101,7 @@ frequency_set<T> frequencies(const decay_options& o) {
         // turns by r e_axis(i) theta_i, so the pairs of the other axes keep angle 0 (frequency 0).
         const std::string axes = mrope_axes_of(o.axis);
         const posenc::mrope<T> m = make_mrope<T>(o.enc, o.precision);
-        for (int i = 0; i < m.pairs(); ++i) {
-            const bool moves = axes.find(posenc::axis_name(m.axis_of_pair(i))) != std::string::npos;
-            f.w.push_back({moves ? m.inv_freq()[static_cast<std::size_t>(i)] : T(0), T(0)});
-        }
+        for (const T& t : m.inv_freq_along(axes)) f.w.push_back({t, T(0)});
         f.tail = m.head_dim() - m.rotary_dim();
         f.description = fmt::format("M-RoPE inv_freq of the pairs that follow {} (the others turn by 0)", axes);
         return f;
@@ -153,42 +151,13 @@ frequency_set<T> frequencies(const decay_options& o) {
     return f;
 }
 
-/// Seeded Gaussian query/key pairs as complex pair values h_i = q_i conj(k_i) (pairs in order) plus
-/// the unrotated tail sum q . k; drawn once and shared by every distance (common random numbers).
+/// Seeded Gaussian query/key draws, shared by every distance (posenc/analysis/gaussian.hpp).
 template <class T>
-struct gaussian_samples {
-    std::vector<T> h_re;  // samples x N
-    std::vector<T> h_im;
-    std::vector<T> tail;  // samples
-};
-
-template <class T>
-gaussian_samples<T> draw_samples(const decay_options& o, std::size_t n_pairs, int tail_dims) {
-    const bool correlated = o.gaussian_k == "correlated";
+pa::gaussian_samples<T> draw_samples(const decay_options& o, std::size_t n_pairs, int tail_dims) {
     const T noise = parse_number<T>(o.noise_std, o.precision, "--noise-std");
     if (!(noise >= T(0)) || !md::is_finite(noise)) throw usage_error("--noise-std: must be a finite number >= 0");
-    posenc::gaussian_source<T> g(static_cast<std::uint64_t>(o.seed));
-    const std::size_t hd = 2 * n_pairs + static_cast<std::size_t>(tail_dims);
-    gaussian_samples<T> s;
-    const auto ns = static_cast<std::size_t>(o.samples);
-    s.h_re.resize(ns * n_pairs);
-    s.h_im.resize(ns * n_pairs);
-    s.tail.resize(ns);
-    std::vector<T> q(hd), k(hd);
-    for (std::size_t i = 0; i < ns; ++i) {
-        for (auto& v : q) v = g.next();
-        for (std::size_t d = 0; d < hd; ++d) k[d] = correlated ? T(q[d] + noise * g.next()) : g.next();
-        for (std::size_t j = 0; j < n_pairs; ++j) {
-            // pair j as the complex number x_{2j} + i x_{2j+1} (any fixed pairing gives the same law)
-            const T qa = q[2 * j], qb = q[2 * j + 1], ka = k[2 * j], kb = k[2 * j + 1];
-            s.h_re[i * n_pairs + j] = qa * ka + qb * kb;  // Re q conj(k)
-            s.h_im[i * n_pairs + j] = qb * ka - qa * kb;  // Im q conj(k)
-        }
-        T t = T(0);
-        for (std::size_t d = 2 * n_pairs; d < hd; ++d) t = t + q[d] * k[d];
-        s.tail[i] = t;
-    }
-    return s;
+    return pa::draw_gaussian_samples<T>(static_cast<std::uint64_t>(o.seed), static_cast<std::size_t>(o.samples), n_pairs,
+                                        static_cast<std::size_t>(tail_dims), o.gaussian_k == "correlated", noise, [](std::size_t) {});
 }
 
 /// Per-thread buffers of the row loop, reused from block to block (fresh pages for every block
@@ -200,34 +169,9 @@ struct chunk_scratch {
     fmt::memory_buffer text;
 };
 
-/// Row k's mean and standard deviation over the samples of <R_m q, R_{m+r} k> = Re sum_j h_j
-/// e^{-i r w_j} + tail (Welford 1962, Technometrics 4(3)).
-template <class T>
-void gaussian_moments(const gaussian_samples<T>& gs, const pa::phase_block<T>& z, std::size_t k, T& mean, T& sd) {
-    const std::size_t n = z.pairs();
-    const std::size_t ns = gs.tail.size();
-    T m = T(0), m2 = T(0);
-    for (std::size_t s = 0; s < ns; ++s) {
-        const T* hr = &gs.h_re[s * n];
-        const T* hi = &gs.h_im[s * n];
-        T x = gs.tail[s];
-        for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * z.re(k, j) + hi[j] * z.im(k, j));
-        const T delta = x - m;
-        m = m + delta / T(static_cast<long long>(s + 1));
-        m2 = m2 + delta * T(x - m);
-    }
-    mean = m;
-    const T var = m2 / T(static_cast<long long>(ns - 1));
-    if constexpr (is_native<T>) {
-        sd = std::sqrt(var);
-    } else {
-        sd = posenc::math::sqrt(var);
-    }
-}
-
 /// The quantity for the rows [k0, k1) of a filled block, into s.value (and s.sd).
 template <class T>
-void block_values(const std::string& quantity, const gaussian_samples<T>* gs, chunk_scratch<T>& s, std::size_t k0,
+void block_values(const std::string& quantity, const pa::gaussian_samples<T>* gs, chunk_scratch<T>& s, std::size_t k0,
                   std::size_t k1) {
     const pa::phase_block<T>& z = s.phases;
     s.value.assign(z.tiles() * pa::phase_block<T>::tile, T(0));
@@ -237,7 +181,7 @@ void block_values(const std::string& quantity, const gaussian_samples<T>* gs, ch
     } else if (gs == nullptr) {  // b-sum, sinusoidal-dot
         pa::b_sum(z, k0, k1, std::span<T>(s.value));
     } else {
-        for (std::size_t k = k0; k < k1; ++k) gaussian_moments(*gs, z, k, s.value[k], s.sd[k]);
+        for (std::size_t k = k0; k < k1; ++k) pa::gaussian_moments(*gs, z, k, s.value[k], s.sd[k]);
     }
 }
 
@@ -309,7 +253,7 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
     }
     const bool gaussian = o.quantity == "gaussian";
     if (gaussian && (o.samples < 2 || o.samples > 100'000'000)) throw usage_error("--samples: must be in [2, 10^8]");
-    std::optional<gaussian_samples<T>> gs;
+    std::optional<pa::gaussian_samples<T>> gs;
     if (gaussian) gs = draw_samples<T>(o, n, f.tail);
 
     const std::pair<std::size_t, std::size_t> rows_range = sh.range(dist.size());

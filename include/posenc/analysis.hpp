@@ -4,6 +4,7 @@
 #pragma once
 
 #include "analysis/b_sum.hpp"
+#include "analysis/gaussian.hpp"
 #include "analysis/min_base.hpp"
 #include "analysis/phases.hpp"
 #include "analysis/roformer.hpp"

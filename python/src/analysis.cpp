@@ -9,8 +9,7 @@
 //       roformer-bound  RoFormer §3.4.3 eq. 37 / Figure 2 (analysis::roformer_relative_bound)
 //       b-sum           Men et al. 2024 eq. 9, B_r = sum_i cos(r w_i) (analysis::b_sum)
 //       gaussian        mean and standard deviation of <R_m q, R_{m+r} k> over seeded Gaussian draws
-//                       (decay.cpp's draw_samples and gaussian_moments, mirrored operation for
-//                       operation: the tool keeps them in its runner, not in the library)
+//                       (analysis::draw_gaussian_samples, gaussian_moments: the tool's draws)
 //     over the unit phases of analysis::phase_block, blocks of 256 rows fixed by the row index
 //     (decay.cpp's chunks). A posenc.Mrope moves along `axis` (t, h, w, hw or thw): the pairs of the
 //     other axes turn by 0, as decay.cpp's M-RoPE branch does.
@@ -28,6 +27,7 @@
 #include "objects.hpp"
 
 #include <posenc/analysis/b_sum.hpp>
+#include <posenc/analysis/gaussian.hpp>
 #include <posenc/analysis/min_base.hpp>
 #include <posenc/analysis/phases.hpp>
 #include <posenc/analysis/roformer.hpp>
@@ -230,10 +230,7 @@ frequency_set<T> frequencies(const encoding_arg& e, const std::optional<std::str
     if (e.mrope) {
         const std::string axes = mrope_axes(axis);
         const posenc::mrope<T> m(e.spec.params<T>());
-        for (int i = 0; i < m.pairs(); ++i) {
-            const bool moves = axes.find(posenc::axis_name(m.axis_of_pair(i))) != std::string::npos;
-            f.w.push_back({moves ? m.inv_freq()[static_cast<std::size_t>(i)] : T(0), T(0)});
-        }
+        for (const T& t : m.inv_freq_along(axes)) f.w.push_back({t, T(0)});
         f.tail = m.head_dim() - m.rotary_dim();
         return f;
     }
@@ -245,64 +242,15 @@ frequency_set<T> frequencies(const encoding_arg& e, const std::optional<std::str
     return f;
 }
 
-/// Seeded Gaussian (q, k) draws as the complex pair values h_j = q_j conj(k_j) and the unrotated
-/// tail q . k, shared by every distance (decay.cpp's gaussian_samples and draw_samples).
+/// Seeded Gaussian (q, k) draws, shared by every distance (posenc/analysis/gaussian.hpp, as the
+/// posenc tool draws them), with an interruption check every 4096 draws.
 template <class T>
-struct gaussian_samples {
-    std::vector<T> h_re;  // samples x N
-    std::vector<T> h_im;
-    std::vector<T> tail;  // samples
-};
-
-template <class T>
-gaussian_samples<T> draw_samples(const decay_request& q, const T& noise, std::size_t n_pairs, int tail_dims,
-                                 interruption& intr) {
-    posenc::gaussian_source<T> g(static_cast<std::uint64_t>(q.seed));
-    const std::size_t hd = 2 * n_pairs + static_cast<std::size_t>(tail_dims);
-    gaussian_samples<T> s;
-    const auto ns = static_cast<std::size_t>(q.samples);
-    s.h_re.resize(ns * n_pairs);
-    s.h_im.resize(ns * n_pairs);
-    s.tail.resize(ns);
-    std::vector<T> qv(hd), kv(hd);
-    for (std::size_t i = 0; i < ns; ++i) {
-        if (i % 4096 == 0) intr.poll();
-        for (auto& v : qv) v = g.next();
-        for (std::size_t d = 0; d < hd; ++d) kv[d] = q.correlated ? T(qv[d] + noise * g.next()) : g.next();
-        for (std::size_t j = 0; j < n_pairs; ++j) {
-            const T qa = qv[2 * j], qb = qv[2 * j + 1], ka = kv[2 * j], kb = kv[2 * j + 1];
-            s.h_re[i * n_pairs + j] = qa * ka + qb * kb;  // Re q conj(k)
-            s.h_im[i * n_pairs + j] = qb * ka - qa * kb;  // Im q conj(k)
-        }
-        T t = T(0);
-        for (std::size_t d = 2 * n_pairs; d < hd; ++d) t = t + qv[d] * kv[d];
-        s.tail[i] = t;
-    }
-    return s;
-}
-
-/// Row k's mean and standard deviation over the draws (decay.cpp's gaussian_moments: Welford 1962).
-template <class T>
-void gaussian_moments(const gaussian_samples<T>& gs, const pa::phase_block<T>& z, std::size_t k, T& mean, T& sd) {
-    const std::size_t n = z.pairs();
-    const std::size_t ns = gs.tail.size();
-    T m = T(0), m2 = T(0);
-    for (std::size_t s = 0; s < ns; ++s) {
-        const T* hr = &gs.h_re[s * n];
-        const T* hi = &gs.h_im[s * n];
-        T x = gs.tail[s];
-        for (std::size_t j = 0; j < n; ++j) x = x + (hr[j] * z.re(k, j) + hi[j] * z.im(k, j));
-        const T delta = x - m;
-        m = m + delta / T(static_cast<long long>(s + 1));
-        m2 = m2 + delta * T(x - m);
-    }
-    mean = m;
-    const T var = m2 / T(static_cast<long long>(ns - 1));
-    if constexpr (std::is_same_v<T, double>) {
-        sd = std::sqrt(var);
-    } else {
-        sd = md::sqrt(var);
-    }
+pa::gaussian_samples<T> draw_samples(const decay_request& q, const T& noise, std::size_t n_pairs, int tail_dims,
+                                     interruption& intr) {
+    return pa::draw_gaussian_samples<T>(static_cast<std::uint64_t>(q.seed), static_cast<std::size_t>(q.samples), n_pairs,
+                                        static_cast<std::size_t>(tail_dims), q.correlated, noise, [&](std::size_t i) {
+                                            if (i % 4096 == 0) intr.poll();
+                                        });
 }
 
 /// Per-thread buffers, reused from block to block.
@@ -328,7 +276,7 @@ void decay_at(const encoding_arg& e, const std::optional<std::string>& axis, con
     if (chunks == 0) return;
     interruption intr;
     intr.run([&] {
-        std::optional<gaussian_samples<T>> gs;
+        std::optional<pa::gaussian_samples<T>> gs;
         if (gaussian) gs = draw_samples<T>(q, noise, f.w.size(), f.tail, intr);
         posenc::kernels::thread_pool pool(static_cast<unsigned>(std::min<std::size_t>(threads, chunks)));
         pool.for_each(chunks, 1, [&](std::size_t c) {
@@ -346,7 +294,7 @@ void decay_at(const encoding_arg& e, const std::optional<std::string>& axis, con
             } else if (!gaussian) {
                 pa::b_sum(s.phases, 0, k1, std::span<T>(s.value));
             } else {
-                for (std::size_t k = 0; k < k1; ++k) gaussian_moments(*gs, s.phases, k, s.value[k], s.sd[k]);
+                for (std::size_t k = 0; k < k1; ++k) pa::gaussian_moments(*gs, s.phases, k, s.value[k], s.sd[k]);
             }
             for (std::size_t k = 0; k < k1; ++k) {
                 value[c0 + k] = nearest_double(s.value[k]);

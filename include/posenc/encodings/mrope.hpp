@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../frequencies/mrope_axes.hpp"
@@ -71,6 +72,16 @@ public:
     /// The axis of every pair.
     [[nodiscard]] constexpr const std::vector<mrope_axis>& axes() const { return axes_; }
     [[nodiscard]] constexpr mrope_axis axis_of_pair(int i) const { return axes_[static_cast<std::size_t>(i)]; }
+    /// The frequency of every pair for a move along `axes` (letters of "thw", e.g. "h" or "hw"): a
+    /// distance r along them turns pair i by r theta_i if its axis is one of them, by 0 otherwise
+    /// (the decay along an axis or a diagonal).
+    [[nodiscard]] constexpr std::vector<T> inv_freq_along(std::string_view axes) const {
+        std::vector<T> w(inv_freq());
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (axes.find(axis_name(axes_[i])) == std::string_view::npos) w[i] = T(0);
+        }
+        return w;
+    }
     /// Components of pair i (the rope's layout).
     [[nodiscard]] constexpr pair_index pair_indices(int i) const { return rope_.pair_indices(i); }
 
