@@ -113,3 +113,23 @@ BOOST_AUTO_TEST_CASE(fuzzer_findings) {
     p.long_factor = {1, 2};
     BOOST_TEST(rejects(p, "short_factor"));
 }
+
+BOOST_AUTO_TEST_CASE(longrope_original_length_one) {
+    // max/original = 10 and ln(original) = ln 1 = 0: the attention factor divided by zero
+    // (tests/fuzz/corpus_config/regress_longrope_original_1.json)
+    rope_params<double> p;
+    p.variant = rope_variant::longrope;
+    p.head_dim = 4;
+    p.max_position_embeddings = 10;
+    p.original_max_position_embeddings = 1;
+    p.short_factor = {1, 2};
+    p.long_factor = {1, 2};
+    BOOST_TEST(rejects(p, "original_max_position_embeddings"));
+    p.attention_factor = 1.5;  // given explicitly: no division, accepted
+    BOOST_TEST(posenc::frequencies::compute(p).attention_factor == 1.5);
+    p.attention_factor = 0;
+    p.original_max_position_embeddings = 2;
+    // factor = 10 / 2: sqrt(1 + ln 5 / ln 2) = 1.8226...; 4 ulps: libm log and sqrt vs the library
+    const double want = std::sqrt(1 + std::log(5.0) / std::log(2.0));
+    BOOST_TEST(std::fabs(posenc::frequencies::compute(p).attention_factor - want) <= 4 * std::ldexp(want, -52));
+}

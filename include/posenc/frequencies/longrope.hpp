@@ -27,6 +27,9 @@ template <Real T>
     if (p.attention_factor != T(0)) {
         attention = p.attention_factor;
     } else if (factor > T(1)) {
+        // ln(1) = 0 would divide by zero (HF's _compute_longrope_parameters does so too).
+        POSENC_REQUIRE(p.original_max_position_embeddings >= 2, "original_max_position_embeddings",
+                       "an integer >= 2 when the longrope attention factor is derived from it");
         attention = math::sqrt(T(T(1) + math::log(factor) / math::log(T(p.original_max_position_embeddings))));
     }
     const bool use_long = p.seq_len > p.original_max_position_embeddings;
