@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     register_validate(app, subcommands);
     register_bench(app, subcommands);
     register_inspect(app, subcommands);
+    register_check(app, subcommands);
 
     try {
         app.parse(argc, argv);

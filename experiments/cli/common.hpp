@@ -76,6 +76,7 @@ void register_precision(CLI::App& app, registry& r);
 void register_validate(CLI::App& app, registry& r);
 void register_bench(CLI::App& app, registry& r);
 void register_inspect(CLI::App& app, registry& r);
+void register_check(CLI::App& app, registry& r);
 
 // ----------------------------------------------------------------------------------------------
 // Precisions

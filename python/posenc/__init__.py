@@ -7,6 +7,8 @@ M-RoPE), from Python.
     posenc.kernels                     the float32 kernels on numpy arrays and CPU torch tensors
     posenc.decay, context_length, min_base
                                        long-range decay quantities (numpy arrays)
+    posenc.check                       is this RoPE artifact (inv_freq, cos/sin, rotated q/k) right?
+                                       error per position bucket in ulps, and a diagnosis
 """
 from ._posenc import __version__
 from ._reference import *  # noqa: F401,F403
@@ -14,5 +16,6 @@ from ._reference import __all__ as _reference_all
 from . import kernels  # noqa: F401
 from ._analysis import *  # noqa: F401,F403
 from ._analysis import __all__ as _analysis_all
+from ._check import check, CheckReport  # noqa: F401
 
-__all__ = ["__version__", "kernels", *_reference_all, *_analysis_all]
+__all__ = ["__version__", "kernels", "check", "CheckReport", *_reference_all, *_analysis_all]

@@ -12,5 +12,7 @@ void register_reference(pybind11::module_& m);
 void register_kernels(pybind11::module_& kernels);
 /// decay, context_length, min_base (analysis.cpp).
 void register_analysis(pybind11::module_& m);
+/// posenc.check's C++ half (check.cpp).
+void register_check(pybind11::module_& m);
 
 }  // namespace posenc_py

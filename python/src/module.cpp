@@ -31,4 +31,5 @@ PYBIND11_MODULE(_posenc, m) {
     py::module_ k = m.def_submodule("kernels", "The float32 kernels (posenc/kernels.hpp)");
     posenc_py::register_kernels(k);
     posenc_py::register_analysis(m);
+    posenc_py::register_check(m);
 }

@@ -1,4 +1,4 @@
-# The ctests fuzz.config and fuzz.spec: run a libFuzzer binary for a bounded time on a scratch copy of a seed
+# The ctests fuzz.config, fuzz.spec and fuzz.npy: run a libFuzzer binary for a bounded time on a scratch copy of a seed
 # corpus (the checked-in corpus is never written), with a dictionary; fails on any finding.
 #   cmake -DFUZZER=BIN -DCORPUS=DIR -DDICT=FILE -DWORK_DIR=DIR [-DSECONDS=30] -P run_fuzz.cmake
 # WORK_DIR is emptied first; afterwards it holds corpus/ (seeds plus what the run added), fuzz.log
