@@ -2,5 +2,6 @@
 from . import kernels as kernels
 from ._analysis import *
 from ._reference import *
+from ._check import check as check, CheckReport as CheckReport
 
 __version__: str

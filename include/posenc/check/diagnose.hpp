@@ -309,24 +309,30 @@ inline double shortest_base(const context& cx, double b, const std::function<mod
     return b;
 }
 
-/// Fast sin/cos: the log-log slope of the max angle error per octave of |angle|; fills `slope`
-/// (radians of error per radian of angle) when it fits.
-inline bool fast_sincos_shape(const context& cx, const std::vector<std::vector<long double>>& phi, double& slope) {
+/// Fast sin/cos: the max angle error per octave of |angle| grows like |angle| (log-log slope in
+/// [0.7, 1.3] over at least 3 octaves above the tolerance's floor). Fills `slope`, the least-squares
+/// rate of the signed error against the angle (a reduction by a rounded 2 pi: (fl(2 pi) - 2 pi) / 2 pi
+/// up to sign; about 0 for errors of random sign), and `envelope`, the largest |error| / |angle|.
+inline bool fast_sincos_shape(const context& cx, const std::vector<std::vector<long double>>& phi, double& slope, double& envelope) {
     const problem& pr = cx.pr;
     if (pr.kind == artifact_kind::inv_freq) return false;
     std::map<int, long double> octave_max;
+    long double sea = 0, saa = 0, env = 0;
     for (std::size_t i = 0; i < phi.size() && i < cx.reference.theta.size(); ++i) {
         const auto axis = static_cast<std::size_t>(cx.reference.axes[i]);
         for (std::size_t j = 0; j < pr.tokens(); ++j) {
             if (!std::isfinite(static_cast<double>(phi[i][j]))) continue;
             const long long p = pr.positions[j][axis];
-            const long double a = std::fabs(angle_of(p, cx.reference.theta[i]));
-            if (!(a >= 1)) continue;
+            const long double a = angle_of(p, cx.reference.theta[i]);
+            if (!(std::fabs(a) >= 1)) continue;
             const sc e = sincos_exact(p, cx.reference.theta[i]);
-            const long double err = std::fabs(detail::wrap(phi[i][j] - std::atan2(e.s, e.c)));
+            const long double err = detail::wrap(phi[i][j] - std::atan2(e.s, e.c));
+            sea += err * a;
+            saa += a * a;
+            env = std::max(env, std::fabs(err) / std::fabs(a));
             int oc = 0;
-            (void)std::frexp(a, &oc);
-            octave_max[oc] = std::max(octave_max[oc], err);
+            (void)std::frexp(std::fabs(a), &oc);
+            octave_max[oc] = std::max(octave_max[oc], std::fabs(err));
         }
     }
     // the angle error that the tolerance allows
@@ -340,9 +346,8 @@ inline bool fast_sincos_shape(const context& cx, const std::vector<std::vector<l
     for (const auto& [x, y] : pts) sx += x, sy += y, sxx += x * x, sxy += x * y;
     const double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
     if (!(b >= 0.7 && b <= 1.3)) return false;
-    std::vector<long double> ratios;
-    for (const auto& [oc, m] : octave_max) ratios.push_back(m / std::ldexp(1.0L, oc));
-    slope = static_cast<double>(*std::max_element(ratios.begin(), ratios.end()));
+    slope = static_cast<double>(sea / saa);
+    envelope = static_cast<double>(env);
     return true;
 }
 
@@ -448,7 +453,8 @@ inline std::vector<diagnosis_entry> diagnose(const context& cx) {
     // cos/sin stored narrow
     if (positional) {
         for (const format* f : {&float16_format, &bfloat16_format}) {
-            if (f->p >= format_of(pr.expect).p) continue;
+            // a rounding to a format wider than the storage is hidden by the storage's
+            if (f->p >= format_of(pr.expect).p || f->p > format_of(pr.stored).p) continue;
             model m = R;
             m.store = f;
             add("cos_sin_stored", {{"dtype", std::string(f->name)}}, m,
@@ -601,6 +607,14 @@ inline std::vector<diagnosis_entry> diagnose(const context& cx) {
             if (!best.mode.empty()) out.push_back(best);
         }
     }
+    // theta over the full head is the base base^(rot/head_dim) over the rotated dims: the same
+    // model; name the partial-rotary mistake
+    if (pr.rotary_dim < P.head_dim) {
+        const double b_partial = std::pow(b_conf, static_cast<double>(pr.rotary_dim) / P.head_dim);
+        std::erase_if(out, [&](const diagnosis_entry& d) {
+            return d.mode == "base" && std::fabs(d.parameters["base"].get<double>() - b_partial) <= 1e-6 * b_partial;
+        });
+    }
     std::stable_sort(out.begin(), out.end(), [](const diagnosis_entry& a, const diagnosis_entry& b) {
         if (a.explains != b.explains) return a.explains;
         return a.residual < b.residual;
@@ -611,10 +625,12 @@ inline std::vector<diagnosis_entry> diagnose(const context& cx) {
         if (d.explains) kept.push_back(d);
     if (kept.empty()) {
         double slope = 0;
-        if (fast_sincos_shape(cx, phi, slope)) {
-            kept.push_back({"fast_sincos", {{"slope", slope}}, std::numeric_limits<double>::quiet_NaN(), true,
-                            "sin/cos without proper range reduction: the angle error grows with |angle|, about " +
-                                detail::num(slope, 3) + " rad per rad"});
+        double envelope = 0;
+        if (fast_sincos_shape(cx, phi, slope, envelope)) {
+            // a shape, not a model: it does not claim to explain the artifact to the tolerance
+            kept.push_back({"fast_sincos", {{"slope", slope}, {"envelope", envelope}}, std::numeric_limits<double>::quiet_NaN(), false,
+                            "sin/cos without proper range reduction: the angle error grows with |angle| (fitted " +
+                                detail::num(slope, 3) + " rad per rad, at most " + detail::num(envelope, 3) + ")"});
         }
         for (const diagnosis_entry& d : out)
             if (d.residual < cx.error / 8 && kept.size() < 3) kept.push_back(d);
@@ -622,6 +638,23 @@ inline std::vector<diagnosis_entry> diagnose(const context& cx) {
     if (kept.empty()) {
         kept.push_back({"none", json::object(), std::numeric_limits<double>::quiet_NaN(), false,
                         "no known failure mode explains the artifact; see the error by position bucket and by pair"});
+    }
+    // a cache stored narrower than it is judged: the storage comes first, a fact about the
+    // artifact (explaining it alone or not), then the modes that explain the rest
+    if (pr.kind == artifact_kind::cos_sin && format_of(pr.stored).p < format_of(pr.expect).p) {
+        const auto it = std::find_if(out.begin(), out.end(), [&](const diagnosis_entry& d) {
+            return d.mode == "cos_sin_stored" && d.parameters["dtype"] == std::string(dtype_name(pr.stored));
+        });
+        if (it != out.end()) {
+            std::erase_if(kept, [](const diagnosis_entry& d) { return d.mode == "cos_sin_stored" || d.mode == "none"; });
+            kept.insert(kept.begin(), *it);
+        }
+    }
+    // every model was stored in the artifact's narrower dtype: say so
+    if (format_of(pr.stored).p < format_of(pr.expect).p) {
+        for (diagnosis_entry& d : kept) {
+            if (d.mode != "cos_sin_stored" && d.mode != "none") d.text += "; then stored in " + std::string(dtype_name(pr.stored));
+        }
     }
     return kept;
 }

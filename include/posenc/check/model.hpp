@@ -169,14 +169,15 @@ inline double ulps(double a, const predicted& b, long double q) {
     return ulps(a, x < b.lo ? b.lo : b.hi, q);
 }
 
-/// v rounded to f by a pipeline that may have rounded it to float32 first (a cast from float32,
-/// the common case, or directly from a wider type): both roundings, as an interval.
+/// v rounded to f by a pipeline that computed it in float32 first (a faithful float32 sin/cos,
+/// within 2 float32 quanta of v, then a cast: the common case) or in a wider type: the roundings
+/// of [v - 2q, v + 2q], as an interval. Only values that close to a midpoint of f can go both ways.
 inline predicted round_interval(long double v, const format& f) {
     if (f.p >= float32_format.p) {
         const long double r = round_to(v, f);
         return {r, r};
     }
-    const long double d = quantum(v, float32_format) / 2;
+    const long double d = 2 * quantum(v, float32_format);
     const long double a = round_to(v - d, f);
     const long double b = round_to(v + d, f);
     const long double r = round_to(v, f);
@@ -196,7 +197,9 @@ void visit_pair(const problem& pr, const model& m, const scales& sc_, int i, con
     if (pr.kind == artifact_kind::inv_freq) {
         const auto w = static_cast<std::size_t>(i);
         const long double v = static_cast<long double>(theta_i.hi) + theta_i.lo;
-        f(std::size_t{0}, std::size_t{0}, std::size_t{0}, w, finish(v), sc_.inv_freq_q[w]);
+        // the quantum at the model's own value (the reference's: at the exact theta)
+        const long double q = std::isfinite(static_cast<double>(v)) ? quantum(v, format_of(pr.expect)) : sc_.inv_freq_q[w];
+        f(std::size_t{0}, std::size_t{0}, std::size_t{0}, w, finish(v), q);
         return;
     }
     if (i >= 0) column_values(pr, m, i, theta_i, col);
