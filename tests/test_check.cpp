@@ -101,6 +101,8 @@ BOOST_AUTO_TEST_CASE(sincos_exact_against_mpfr) {
     }
     // stated: about 2^-62 absolute (long double sin/cos of an angle reduced to 2^-64); 2^-60 bound:
     // 1/4 of a float64 ulp at 1 would still be 2^-54, so this keeps float64 artifacts measurable.
+    BOOST_TEST_MESSAGE("sincos_exact: max |error| " << static_cast<double>(worst) << " = 2^" << std::log2(static_cast<double>(worst))
+                                                    << " over 20000 (p, theta)");
     BOOST_TEST(worst <= 0x1p-60L, "max |error| " << static_cast<double>(worst));
 }
 

@@ -440,7 +440,11 @@ BOOST_AUTO_TEST_CASE(header_dict) {
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,)}",
          "'shape' has a dimension too large to count"},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296)}",
-         "shape (4294967296, 4294967296) overflows: its element count does not fit in size_t"},
+         "shape (4294967296, 4294967296) overflows: its byte count does not fit in size_t"},
+        // zero elements, but the other dimensions' byte count overflows (fuzz.npy finding:
+        // tests/fuzz/corpus_npy/regress_zero_dim_overflow.npy; make_npy refuses such a shape)
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999, 42949672969, 0)}",
+         "shape (99999999, 42949672969, 0) overflows: its byte count does not fit in size_t"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}",
          "shape (2305843009213693952,) overflows: its byte count does not fit in size_t"},
         {"{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2)}",

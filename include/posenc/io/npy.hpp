@@ -422,17 +422,21 @@ private:
     bool fortran = false;
     detail::npy_header_parser(header.substr(0, header.size() - 1), name).parse(a.type, fortran, a.shape);
 
-    std::size_t count = 1, above_one = 0;
+    // the byte count of the nonzero dimensions must fit (as make_npy requires), even when another
+    // dimension is 0
+    const std::size_t item = npy_item_size(a.type);
+    std::size_t count = 1, nonzero = 1, above_one = 0;
     for (const std::size_t d : a.shape) {
         if (d > 1) ++above_one;
-        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d) {
-            npy_fail(name, "shape " + npy_shape_text(a.shape) + " overflows: its element count does not fit in size_t");
+        if (d == 0) {
+            count = 0;
+            continue;
         }
+        if (nonzero > std::numeric_limits<std::size_t>::max() / item / d) {
+            npy_fail(name, "shape " + npy_shape_text(a.shape) + " overflows: its byte count does not fit in size_t");
+        }
+        nonzero *= d;
         count *= d;
-    }
-    const std::size_t item = npy_item_size(a.type);
-    if (count > std::numeric_limits<std::size_t>::max() / item) {
-        npy_fail(name, "shape " + npy_shape_text(a.shape) + " overflows: its byte count does not fit in size_t");
     }
     if (fortran && above_one > 1 && count != 0) {
         npy_fail(name, "Fortran order is not supported (save np.ascontiguousarray(a))");
