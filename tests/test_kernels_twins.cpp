@@ -156,10 +156,10 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(threads)
 
-// Every kernel with 1, 2, 3 and 5 threads (and 61 tokens, so the ranges differ in size) gives the
-// bits it gives without a pool.
+// Every kernel with 1, 2, 3 and 5 threads (and 613 tokens: above the small-call threshold for every
+// kernel here, and ranges that differ in size) gives the bits it gives without a pool.
 BOOST_AUTO_TEST_CASE(independent_of_thread_count) {
-    const int tokens = 61;
+    const int tokens = 613;
     const std::vector<std::int64_t> pos = kt::stress_positions(tokens, 17);
     const kt::config c = kt::configs()[1];  // d80 half-split: a vector tail
     const pk::rope_frequencies f = c.frequencies();
@@ -203,6 +203,29 @@ BOOST_AUTO_TEST_CASE(independent_of_thread_count) {
         BOOST_TEST(kt::same_bits(r.q_2d, base.q_2d), n << " threads: apply_2d differs");
         BOOST_TEST(kt::same_bits(r.sinusoid, base.sinusoid), n << " threads: sinusoidal table differs");
     }
+}
+
+// A call below small_call_pairs runs on the calling thread (the pool's job count does not move: no
+// wake-up); one just above it wakes the pool once. Decode: one token, Q (32 heads) and K (8 heads)
+// at head_dim 128 is 40 x 64 = 2560 pair rotations.
+BOOST_AUTO_TEST_CASE(small_calls_stay_on_the_caller) {
+    const kt::config c = kt::make_config("d128", 128, posenc::pair_layout::half_split);
+    const pk::rope_frequencies f = c.frequencies();
+    pk::thread_pool pool(2);
+    const auto call = [&](int tokens) {
+        const std::vector<std::int64_t> pos = pk::position_range(100000, tokens);
+        kt::tensor q(tokens, 32, 128, storage::tokens_major), k(tokens, 8, 128, storage::tokens_major);
+        q.fill(1);
+        k.fill(2);
+        const std::uint64_t before = pool.jobs();
+        pk::apply_fused(f, pos, q.view, k.view, &pool);
+        return pool.jobs() - before;
+    };
+    const int below = static_cast<int>(pk::detail::small_call_pairs / (40 * 64));  // 6 tokens: 15360 pairs
+    BOOST_TEST(call(1) == 0U);
+    BOOST_TEST(call(below) == 0U);
+    BOOST_TEST(call(below + 1) == 1U);  // 17920 pairs
+    BOOST_TEST(call(64) == 1U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -272,7 +272,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
                 }
                 if (kernel == "apply-2d") {
                     if (sh.head_dim % 4 != 0) continue;
-                    const pk::axial2d_frequencies f2(posenc::rope2d_axial<double>(sh.head_dim, 100.0, posenc::axial_order::x_then_y));
+                    const pk::axial2d_frequencies f2(posenc::rope2d_axial<double>(sh.head_dim, base, posenc::axial_order::x_then_y));
                     const measurement m = pair_runs(o, copy_of(qk_bytes), [&] { pk::apply_2d(f2, xs, ys, ops, &pool); }, 2.0 * static_cast<double>(qk_bytes),
                                                     2.0 * static_cast<double>(qk_bytes));
                     emit_row(kernel, "interleaved", 2.0 * static_cast<double>(qk_bytes), 0, m);
@@ -309,7 +309,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     csv += fmt::format("# shapes: {}\n# threads: {}\n# kernels: {}\n# runs: {} (after {} warm-up runs)\n# mode: {}\n",
                        o.shapes, o.threads, o.kernels, o.runs, o.warmup, o.in_place ? "in place" : "out of place");
     csv += "# rope: the parameters above with each shape's head_dim and both layouts (table and apply kernels); "
-           "apply-2d: base 100; sinusoidal-table: the base above\n";
+           "apply-2d and sinusoidal-table: the base above\n";
     csv += "# apply-mrope: mrope_section above, else [P/4, (P - P/4)/2, rest] sectioned over the P rotated pairs; "
            "token k at (t, h, w) = (k / 4096, k / 64 mod 64, k mod 64)\n";
     csv += fmt::format("# simd: {} doubles per vector\n# hardware_threads: {}\n", pk::simd_width, std::thread::hardware_concurrency());

@@ -110,7 +110,7 @@ inline void apply_mrope(const mrope_frequencies& f, std::span<const std::int64_t
                         thread_pool* pool = nullptr) {
     const rope_frequencies& fr = f.frequencies();
     const int tokens = detail::check_mrope_call(fr, positions, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, fr.pairs()), [&](std::size_t begin, std::size_t end) {
         detail::coefficients k;
         k.resize(fr);
         // the position of every pair, padded with 0 like the frequencies: gathered once per token,

@@ -338,7 +338,7 @@ inline void build_table(const rope_frequencies& f, std::span<const std::int64_t>
     const double* hi = f.theta_hi().data();
     const double* lo = f.theta_lo().data();
     const std::size_t padded = f.theta_hi().size();
-    detail::for_ranges(pool, positions.size(), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, positions.size(), static_cast<std::size_t>(f.pairs()), [&](std::size_t begin, std::size_t end) {
         const vdouble scale(f.attention_scale());
         for (std::size_t t = begin; t < end; ++t) {
             const vdouble m(static_cast<double>(positions[t]));
@@ -372,7 +372,7 @@ inline void build_table_scalar(const rope_frequencies& f, std::span<const std::i
 inline void apply_table(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops,
                         thread_pool* pool = nullptr) {
     const int tokens = detail::check_table_call(f, table, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, f.pairs()), [&](std::size_t begin, std::size_t end) {
         detail::coefficients k;
         k.resize(f);
         for (std::size_t t = begin; t < end; ++t) {
@@ -412,7 +412,7 @@ inline void apply_fused(const rope_frequencies& f, std::span<const std::int64_t>
     const int tokens = detail::call_tokens(ops, positions.size(), "positions");
     detail::check_positions(positions, "positions");
     detail::check_operands(ops, tokens, f.head_dim());
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, f.pairs()), [&](std::size_t begin, std::size_t end) {
         detail::coefficients k;
         k.resize(f);
         for (std::size_t t = begin; t < end; ++t) {

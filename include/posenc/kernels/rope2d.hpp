@@ -74,7 +74,7 @@ inline void apply_2d(const axial2d_frequencies& f, std::span<const std::int64_t>
                      std::span<const rope_operand> ops, thread_pool* pool = nullptr) {
     const rope_frequencies& fr = f.frequencies();
     const int tokens = detail::check_2d_call(fr, xs, ys, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, fr.pairs()), [&](std::size_t begin, std::size_t end) {
         detail::coefficients k;
         k.resize(fr);
         const double* sx = f.x_selector().data();

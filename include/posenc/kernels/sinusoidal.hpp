@@ -58,7 +58,7 @@ inline void build_sinusoidal_table(const Sinusoidal& pe, std::span<const std::in
     detail::prepare_sinusoidal(pe, positions.size(), out);
     const std::size_t n = static_cast<std::size_t>(f.pairs());
     const std::size_t padded = f.theta_hi().size();
-    detail::for_ranges(pool, positions.size(), [&](std::size_t begin, std::size_t end) {
+    detail::for_ranges(pool, positions.size(), n, [&](std::size_t begin, std::size_t end) {
         std::vector<float> s(padded), c(padded);
         for (std::size_t k = begin; k < end; ++k) {
             const vdouble m(static_cast<double>(positions[k]));

@@ -73,6 +73,18 @@ struct rope_operand {
 
 namespace detail {
 
+/// Pair rotations per token of a call (the work measure of for_ranges): the heads of every operand
+/// times the pairs.
+inline std::size_t pairs_per_token(std::span<const rope_operand> ops, int pairs) {
+    std::size_t heads = 0;
+    for (const rope_operand& op : ops) heads += static_cast<std::size_t>(op.in.heads);
+    return std::max<std::size_t>(heads, 1) * static_cast<std::size_t>(std::max(pairs, 1));
+}
+
+}  // namespace detail
+
+namespace detail {
+
 /// The byte range [first, last) a view touches.
 template <class F>
 std::pair<std::uintptr_t, std::uintptr_t> extent(const basic_tensor_view<F>& v) {

@@ -58,6 +58,12 @@ public:
 
     [[nodiscard]] unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
 
+    /// Jobs that woke the workers so far (run and for_each calls that did not run inline).
+    [[nodiscard]] std::uint64_t jobs() const {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return generation_;
+    }
+
     /// The range of [0, n) that thread i of `threads` takes in run().
     static std::pair<std::size_t, std::size_t> range(std::size_t n, unsigned i, unsigned threads) {
         return {n * i / threads, n * (i + 1) / threads};
@@ -152,7 +158,7 @@ private:
     }
 
     std::vector<std::thread> workers_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable start_;
     std::condition_variable done_;
     const std::function<void(unsigned)>* job_ = nullptr;
@@ -164,14 +170,24 @@ private:
 
 namespace detail {
 
-/// Runs f(begin, end) over [0, n) on the pool (run), or on the calling thread without one.
-inline void for_ranges(thread_pool* pool, std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
-    if (pool == nullptr) {
+/// Below this many pair rotations (or table entries) a kernel call runs on the calling thread: waking
+/// the pool's workers and waiting for them costs more than the work (one thread rotates about 10^9
+/// pairs per second in cache, so 2^14 take some 16 microseconds, the order of a wake-up round trip).
+/// One-token decode calls (heads x pairs of Q and K) are the common case below it.
+inline constexpr std::size_t small_call_pairs = std::size_t{1} << 14;
+
+/// Runs f(begin, end) over [0, n) on the pool (run), or on the calling thread without one or when
+/// the call's work, n items of `work_per_item` pairs each, is below small_call_pairs.
+inline void for_ranges(thread_pool* pool, std::size_t n, std::size_t work_per_item,
+                       const std::function<void(std::size_t, std::size_t)>& f) {
+    const bool small = work_per_item != 0 && n <= small_call_pairs / work_per_item;
+    if (pool == nullptr || small) {
         if (n > 0) f(0, n);
     } else {
         pool->run(n, f);
     }
 }
+
 
 }  // namespace detail
 }  // namespace posenc::kernels
