@@ -19,7 +19,19 @@
 // checked to), the quantities from posenc::analysis (roformer_relative_bound, b_sum) over blocks of
 // 256 rows fixed by the row index in the whole distance list, so results do not depend on --threads
 // or --shard. The rows go to the output as the blocks finish, in order.
+//
+// --precision 50 and 100 compute in MPFR with 23 and 50 guard bits (work_type.hpp) from the printed
+// type's frequencies, and round each value to the printed type once. The error before that rounding,
+// with eps = 2^-190 (50) or 2^-383 (100) and N pairs: every phase within 38 * 3 + rotation error
+// (MPFR's correctly rounded sin and cos of an exact angle: 1 eps) of the exact one (phases.hpp), so B
+// and the sinusoidal dot within N (116 + N) eps absolute, and |S_j| within j (117 + j) eps, so
+// RoFormer's V within (N + 1)(117 + N) eps: for N = 64, 2^-176.5 (50 digits) and 2^-369.5 (100)
+// absolute, i.e. 2^-9.5 and 2^-36.5 printed ulp where V >= 1 (head_dim 128, base 10^4: V > 2.8 for
+// r <= 2000). The printed value is the correctly rounded value of the exact one unless that lies
+// within this bound of a rounding boundary (B and the dot: unless |B| is small, the bound in printed
+// ulps growing as 1/|B|). The Gaussian moments are Welford's recurrences in the working type.
 #include "common.hpp"
+#include "work_type.hpp"
 
 #include <posenc/analysis/b_sum.hpp>
 #include <posenc/analysis/gaussian.hpp>
@@ -160,6 +172,22 @@ pa::gaussian_samples<T> draw_samples(const decay_options& o, std::size_t n_pairs
                                         static_cast<std::size_t>(tail_dims), o.gaussian_k == "correlated", noise, [](std::size_t) {});
 }
 
+/// The draws, made at the printed type T, carried exactly into the working type W.
+template <class W, class T>
+pa::gaussian_samples<W> widen_samples(const pa::gaussian_samples<T>& s) {
+    if constexpr (std::is_same_v<W, T>) {
+        return s;
+    } else {
+        const auto all = [](const std::vector<T>& v) {
+            std::vector<W> out;
+            out.reserve(v.size());
+            for (const T& x : v) out.push_back(widen<W>(x));
+            return out;
+        };
+        return {all(s.h_re), all(s.h_im), all(s.tail)};
+    }
+}
+
 /// Per-thread buffers of the row loop, reused from block to block (fresh pages for every block
 /// cost more than the arithmetic).
 template <class T>
@@ -185,9 +213,10 @@ void block_values(const std::string& quantity, const pa::gaussian_samples<T>* gs
     }
 }
 
-/// The CSV rows distance,value[,std] of rows [k0, k1) of a block whose first distance is dist[0].
-template <class T>
-void block_text(const chunk_scratch<T>& s, std::span<const long long> dist, std::size_t k0, std::size_t k1, bool with_sd,
+/// The CSV rows distance,value[,std] of rows [k0, k1) of a block whose first distance is dist[0],
+/// the values computed in W and printed rounded to T.
+template <class T, class W>
+void block_text(const chunk_scratch<W>& s, std::span<const long long> dist, std::size_t k0, std::size_t k1, bool with_sd,
                 fmt::memory_buffer& buf) {
     buf.clear();
     for (std::size_t k = k0; k < k1; ++k) {
@@ -198,10 +227,10 @@ void block_text(const chunk_scratch<T>& s, std::span<const long long> dist, std:
         const auto end = std::to_chars(num, num + sizeof num, dist[k]).ptr;
         buf.append(num, end);
         buf.push_back(',');
-        append_text(buf, s.value[k]);
+        append_text(buf, narrow<T>(s.value[k]));
         if (with_sd) {
             buf.push_back(',');
-            append_text(buf, s.sd[k]);
+            append_text(buf, narrow<T>(s.sd[k]));
         }
         buf.push_back('\n');
     }
@@ -231,18 +260,23 @@ std::string decay_header(const decay_options& o, std::string_view command_line, 
     fmt::format_to(mo, "# samples: {}\n# seed: {}\n# gaussian_k: {}\n# noise_std: {}\n", o.samples, o.seed, o.gaussian_k,
                    o.noise_std);
     fmt::format_to(mo, "{}", precision_metadata<T>(o.precision, type_name));
+    fmt::format_to(mo, "# working_bits: {} (values computed at this significand width, rounded once to the type)\n",
+                   significand_bits<work_t<T>>);
     fmt::format_to(mo, "# threads: {}\n# out: {}\n", thread_count(o.threads), o.out.empty() ? std::string("-") : o.out);
     fmt::format_to(mo, "{}", gaussian ? "distance,value,std\n" : "distance,value\n");
     csv += fmt::to_string(meta);
     return csv;
 }
 
-/// Runs the decay subcommand at precision T: the header first, then the rows, streamed to `out`
-/// in order as the workers finish them.
+/// Runs the decay subcommand at precision T (computing in work_t<T>): the header first, then the
+/// rows, streamed to `out` in order as the workers finish them.
 template <class T>
 void decay_csv(const decay_options& o, std::string_view command_line, std::string_view type_name) {
+    using W = work_t<T>;
     const frequency_set<T> f = frequencies<T>(o);
     const std::size_t n = f.w.size();
+    std::vector<md::dd<W>> w;
+    for (const md::dd<T>& x : f.w) w.push_back({widen<W>(x.hi), widen<W>(x.lo)});
     const shard sh = parse_shard(o.shard_text);
     constexpr long long exact_limit = 1LL << 53;
     const std::vector<long long> dist = parse_index_spec(o.distances, "--distances", -exact_limit, exact_limit);
@@ -253,13 +287,13 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
     }
     const bool gaussian = o.quantity == "gaussian";
     if (gaussian && (o.samples < 2 || o.samples > 100'000'000)) throw usage_error("--samples: must be in [2, 10^8]");
-    std::optional<pa::gaussian_samples<T>> gs;
-    if (gaussian) gs = draw_samples<T>(o, n, f.tail);
+    std::optional<pa::gaussian_samples<W>> gs;
+    if (gaussian) gs = widen_samples<W>(draw_samples<T>(o, n, f.tail));
 
     const std::pair<std::size_t, std::size_t> rows_range = sh.range(dist.size());
     const std::size_t row_begin = rows_range.first;
     const std::size_t row_end = rows_range.second;
-    constexpr std::size_t chunk_rows = pa::phase_block<T>::max_rows;
+    constexpr std::size_t chunk_rows = pa::phase_block<W>::max_rows;
     const std::size_t first_chunk = row_begin / chunk_rows;
     const std::size_t last_chunk = row_end == 0 ? 0 : (row_end + chunk_rows - 1) / chunk_rows;
     const std::size_t chunks = row_end > row_begin ? last_chunk - first_chunk : 0;
@@ -273,13 +307,13 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
         const std::size_t c0 = (first_chunk + c) * chunk_rows;
         const std::size_t c1 = std::min(dist.size(), c0 + chunk_rows);
         const std::span<const long long> rows(dist.data() + c0, c1 - c0);
-        static thread_local chunk_scratch<T> scratch;
-        scratch.phases.fill(std::span<const md::dd<T>>(f.w), rows);
+        static thread_local chunk_scratch<W> scratch;
+        scratch.phases.fill(std::span<const md::dd<W>>(w), rows);
         // the rows of this shard
         const std::size_t k0 = std::max(c0, row_begin) - c0;
         const std::size_t k1 = std::min(c1, row_end) - c0;
         block_values(o.quantity, gs ? &*gs : nullptr, scratch, k0, k1);
-        block_text(scratch, rows, k0, k1, gaussian, scratch.text);
+        block_text<T>(scratch, rows, k0, k1, gaussian, scratch.text);
         writer.submit(c, std::string_view(scratch.text.data(), scratch.text.size()));
         bar.advance(static_cast<long long>(k1 - k0));
     });

@@ -143,6 +143,51 @@ def check_decay_sums(r):
     expect(worst <= 1e-11, "2D mixed diagonal b-sum")
 
 
+def check_decay_mp(r):
+    """--precision 50 and 100 (computed at 191 / 384 bits, rounded once to 168 / 334 bits): every printed
+    value of roformer-bound and b-sum is the correctly rounded value of the quantity of the runner's own
+    frequencies (read from `posenc freqs` at the same precision: their max_digits10 digits identify the
+    binary values), by mpmath at 80 / 130 digits; sinusoidal-dot is checked against b-sum of the
+    sinusoidal frequencies to the same tolerance. Distances: a run crossing the 256-row re-anchors
+    (step 1), a run at step 3, and a list that is not a run."""
+    spec = "0:600,5000:5900:3,77,-1234,1000000"
+    for prec, bits, work_bits, dps in (("50", 168, 191, 80), ("100", 334, 384, 130)):
+        with mpmath.workdps(dps):
+            _, _, frows, _ = r.csv("freqs", "--dim", "128", "--base", "10000", "--precision", prec)
+            th = rounded([mpmath.mpf(t) for _, t, _ in frows], bits)
+            n = len(th)
+            for q in ("roformer-bound", "b-sum"):
+                meta, _, rows, _ = r.csv("decay", "--quantity", q, "--dim", "128", "--distances", spec, "--precision", prec)
+                expect(f"# working_bits: {work_bits} " in "\n".join(meta) + " ", f"{q} {prec}: working_bits {work_bits} in the metadata")
+                # decay.cpp's bound before the rounding, absolute, in units of 2^(1 - work_bits): V within
+                # (N + 1)(117 + N), B within N (116 + N); mpmath's own error at dps digits is far below it
+                bound = mpmath.ldexp((n + 1) * (117 + n) if q == "roformer-bound" else n * (116 + n), 1 - work_bits)
+                exact_rows = skipped = 0
+                for d, v in rows:
+                    ref = roformer_bound(th, int(d)) if q == "roformer-bound" else b_sum(th, int(d))
+                    got = rounded([mpmath.mpf(v)], bits)[0]
+                    ulp = mpmath.ldexp(1, int(mpmath.floor(mpmath.log(abs(ref), 2))) + 1 - bits)
+                    frac = abs(ref) / ulp - mpmath.floor(abs(ref) / ulp)
+                    if abs(frac - mpmath.mpf(0.5)) * ulp <= bound:
+                        skipped += 1  # within the bound of a rounding boundary: either neighbour is right
+                        expect(abs(got - ref) <= ulp, f"{q} {prec} at {d}: {v} more than 1 ulp from {ref}")
+                        continue
+                    expect(got == rounded([ref], bits)[0], f"{q} {prec} at {d}: {v} is not the correctly rounded {ref}")
+                    exact_rows += 1
+                print(f"{q} at {prec} digits: {exact_rows} values correctly rounded, {skipped} near a midpoint")
+                expect(exact_rows + skipped == len(rows) and exact_rows >= len(rows) - 2, f"{q} {prec}: rows")
+            # sinusoidal-dot: the sinusoidal encoding's theta (posenc::sinusoidal, within 4 ulps of
+            # base^(-2i/d) at this precision) need not be bit-identical to RoPE's inv_freq, so B of the exact
+            # frequencies with 4-ulp moved angles: |dB| <= sum_i r 4 ulp(theta_i) <= 4 r 2^(1-bits) sum theta_i
+            _, _, rows, _ = r.csv("decay", "--quantity", "sinusoidal-dot", "--dim", "128", "--distances", "0:300:7,1000000",
+                                  "--precision", prec)
+            exact = thetas(128, 10000)
+            worst = max(abs(mpmath.mpf(v) - b_sum(exact, int(d))) / (4 * max(1, abs(int(d))) * mpmath.ldexp(sum(exact), 1 - bits) + bound)
+                        for d, v in rows)
+            print(f"sinusoidal-dot at {prec} digits: worst error {float(worst):.3f} of the bound")
+            expect(worst <= 1, f"sinusoidal-dot {prec}: error {worst} of the bound")
+
+
 def check_decay_gaussian(r):
     th = thetas(64, 10000)
     n = 4000

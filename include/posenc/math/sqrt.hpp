@@ -8,7 +8,9 @@
 // robust geometric predicates", DCG 18, Grow-Expansion with zero elimination). The square root of a
 // p-bit number is never exactly halfway between two p-bit numbers, so round-to-nearest needs no
 // tie rule. At run time float, double and long double use std::sqrt, which IEEE 754 requires to be
-// correctly rounded too, so both paths return the same bits.
+// correctly rounded too, so both paths return the same bits; so does a type that declares its own
+// sqrt correctly rounded (own_sqrt_is_correctly_rounded below: MPFR's mpfr_sqrt, behind Boost's
+// mpfr_float, is), whose sqrt is then called at run time.
 //
 // hypot: exact scaling by a power of two, x^2 + y^2 formed in double-T (TwoProduct), its square
 // root refined by one Newton correction in double-T, rounded once (detail::ldexp_round, also for
@@ -89,9 +91,22 @@ template <class T>
 
 }  // namespace detail
 
+/// Opt-in, false unless specialised: true for a number type whose own sqrt, found by
+/// argument-dependent lookup, is correctly rounded (IEEE 754 5.4.1; MPFR's mpfr_sqrt, which Boost's
+/// mpfr_float calls, is). math::sqrt then calls it at run time: the same bits as the portable
+/// algorithm, without its Newton iterations.
+template <class T>
+inline constexpr bool own_sqrt_is_correctly_rounded = false;
+
 /// Correctly rounded square root (see the file comment).
 template <Real T>
 [[nodiscard]] constexpr T sqrt(T x) {
+    if constexpr (own_sqrt_is_correctly_rounded<T>) {
+        if (!std::is_constant_evaluated()) {  // IEEE 754 special cases included, as below
+            using std::sqrt;
+            return T(sqrt(x));
+        }
+    }
     if (detail::is_nan(x)) return x;
     if (x < T(0)) return detail::quiet_nan<T>();
     if (x == T(0) || detail::is_inf(x)) return x;

@@ -14,7 +14,14 @@
 // value is the correctly rounded one except when the true value lies within that distance of a
 // rounding boundary; the error is below 0.5 + 2^-(p-6) ulp, i.e. at most 1 ulp, for every input.
 // Measured maxima per type are in tests/test_trig.cpp's output and the README.
+// A type may declare its own sin and cos correctly rounded (own_sin_cos_are_correctly_rounded below:
+// MPFR's, behind Boost's mpfr_float, are); sin, cos and sincos then call them at run time, which
+// returns the same bits except where the true value lies within 2^-(2p-6) of a rounding boundary
+// (there the correctly rounded neighbour, within the same bound).
 #pragma once
+
+#include <cmath>
+#include <type_traits>
 
 #include "../concepts.hpp"
 #include "detail/reduce.hpp"
@@ -86,9 +93,21 @@ template <class T>
 
 }  // namespace detail
 
+/// Opt-in, false unless specialised: true for a number type whose own sin and cos, found by
+/// argument-dependent lookup, are correctly rounded for every finite argument (MPFR's mpfr_sin and
+/// mpfr_cos, which Boost's mpfr_float calls, are). sin, cos and sincos call them at run time.
+template <class T>
+inline constexpr bool own_sin_cos_are_correctly_rounded = false;
+
 /// sin x, within 1 ulp for every finite x (see the file comment).
 template <Real T>
 [[nodiscard]] constexpr T sin(T x) {
+    if constexpr (own_sin_cos_are_correctly_rounded<T>) {
+        if (!std::is_constant_evaluated()) {
+            using std::sin;
+            return T(sin(x));
+        }
+    }
     if (detail::is_nan(x)) return x;
     if (detail::is_inf(x)) return detail::quiet_nan<T>();
     if (x == T(0)) return x;  // keeps the sign of zero
@@ -102,6 +121,12 @@ template <Real T>
 /// cos x, within 1 ulp for every finite x (see the file comment).
 template <Real T>
 [[nodiscard]] constexpr T cos(T x) {
+    if constexpr (own_sin_cos_are_correctly_rounded<T>) {
+        if (!std::is_constant_evaluated()) {
+            using std::cos;
+            return T(cos(x));
+        }
+    }
     if (detail::is_nan(x)) return x;
     if (detail::is_inf(x)) return detail::quiet_nan<T>();
     const T ax = detail::abs(x);
@@ -113,6 +138,13 @@ template <Real T>
 /// sin x and cos x from one reduction; each member equals sin(x) and cos(x) bit for bit.
 template <Real T>
 [[nodiscard]] constexpr sincos_result<T> sincos(T x) {
+    if constexpr (own_sin_cos_are_correctly_rounded<T>) {
+        if (!std::is_constant_evaluated()) {
+            using std::cos;
+            using std::sin;
+            return {T(sin(x)), T(cos(x))};
+        }
+    }
     if (detail::is_nan(x)) return {x, x};
     if (detail::is_inf(x)) return {detail::quiet_nan<T>(), detail::quiet_nan<T>()};
     if (x == T(0)) return {x, T(1)};

@@ -1,0 +1,320 @@
+// The working type of `posenc decay --precision 50` and `--precision 100` (experiments/cli/work_type.hpp:
+// MPFR at 254 and 384 bits through Boost's mpfr_float_backend, each result rounded once to
+// cpp_bin_float_50/100) and the decay quantities of posenc/analysis computed in it, block by block of
+// 256 rows as the runner cuts a distance list.
+//
+// Expected values, none produced by the code under test:
+//   - MPFR at 600 bits (holds r theta exactly: at most 334 + 53 bits): the unit phases e^{i r theta_j}
+//     of the printed type's frequencies, RoFormer's V (eq. 37) and Men et al.'s B (eq. 9) from them,
+//     and their correctly rounded values in the printed type by tests/support/reference.hpp's
+//     from_mpfr (its own rounding routine, not narrow);
+//   - MPFR's sqrt at 600 bits, rounded to the working type, for the sqrt opt-in;
+//   - the cpp_bin_float path (the same quantities over phase_block<cpp_bin_float_50/100>, as the runner
+//     computed them before the working type): a cross-check, which the new values must match to its
+//     own error bound and be at least as close to the reference as, row by row.
+#define BOOST_TEST_MODULE test_work_type
+#include <boost/test/unit_test.hpp>
+
+#include "../experiments/cli/work_type.hpp"
+
+#include <posenc/analysis.hpp>
+#include <support/bound_tracker.hpp>
+#include <support/decay_reference.hpp>
+#include <support/property_checks.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+namespace pt = posenc_test;
+namespace pa = posenc::analysis;
+namespace md = posenc::math;
+using pt::mp;
+using posenc_test::decay_reference::config_rope;
+using posenc_test::decay_reference::decay_configs;
+
+constexpr mpfr_prec_t ref_bits = 600;
+
+template <class Printed>
+struct precision {
+    using T = Printed;
+    using W = posenc_cli::work_t<Printed>;
+};
+using precisions = std::tuple<precision<pt::cpp_bin_float_50>, precision<pt::cpp_bin_float_100>>;
+
+template <class W>
+constexpr int bits = std::numeric_limits<W>::digits;
+
+/// |a - b| in eps = 2^(1 - p) of a p-bit type (a, b absolute: the values compared here are at most
+/// N = 64 in magnitude, and unit phases are compared absolutely).
+double eps_diff(mpfr_srcptr a, mpfr_srcptr b, int p) {
+    mp d(ref_bits + 64);
+    mpfr_sub(d, a, b, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_mul_2si(d, d, p - 1, MPFR_RNDN);
+    return mpfr_get_d(d, MPFR_RNDU);
+}
+
+template <class W>
+mp as_mp(const W& x) {
+    mp r(bits<W>);
+    mpfr_set(r, x.backend().data(), MPFR_RNDN);  // exact: same precision
+    return r;
+}
+
+/// The distance from v to the nearest midpoint between consecutive p-bit numbers, in ulps of p
+/// bits (0.5 for a p-bit number, 0 at a midpoint).
+double to_midpoint_ulps(mpfr_srcptr v, int p) {
+    if (mpfr_zero_p(v)) return 0.5;
+    mp a(ref_bits), frac(ref_bits);
+    mpfr_abs(a, v, MPFR_RNDN);
+    mpfr_mul_2si(a, a, p - mpfr_get_exp(v), MPFR_RNDN);  // significand scaled to [2^(p-1), 2^p)
+    mpfr_frac(frac, a, MPFR_RNDN);
+    mpfr_sub_d(frac, frac, 0.5, MPFR_RNDN);
+    mpfr_abs(frac, frac, MPFR_RNDN);
+    return mpfr_get_d(frac, MPFR_RNDN);
+}
+
+/// e^{i r theta} at ref_bits from an exact theta.
+std::pair<mp, mp> ref_phase(long long r, mpfr_srcptr theta) {
+    mp a(ref_bits), c(ref_bits), s(ref_bits);
+    mpfr_mul_si(a, theta, r, MPFR_RNDN);  // exact: theta has at most 334 bits
+    mpfr_sin_cos(s, c, a, MPFR_RNDN);
+    return {c, s};
+}
+
+/// V(r) and B(r) at ref_bits for exact frequencies (eqs. 37 and 9, sums in order j = 1, ..., N).
+std::pair<mp, mp> ref_values(long long r, const std::vector<mp>& theta) {
+    mp sr(ref_bits, 0), si(ref_bits, 0), v(ref_bits, 0), b(ref_bits, 0), m(ref_bits);
+    for (const mp& t : theta) {
+        const auto [c, s] = ref_phase(r, t);
+        mpfr_add(sr, sr, c, MPFR_RNDN);
+        mpfr_add(si, si, s, MPFR_RNDN);
+        mpfr_hypot(m, sr, si, MPFR_RNDN);
+        mpfr_add(v, v, m, MPFR_RNDN);
+        mpfr_add(b, b, c, MPFR_RNDN);
+    }
+    mpfr_div_si(v, v, static_cast<long>(theta.size()), MPFR_RNDN);
+    return {v, b};
+}
+
+/// The distance lists, cut into blocks of phase_block::max_rows rows as `posenc decay` cuts them.
+std::vector<std::vector<long long>> cut(const std::vector<long long>& all) {
+    std::vector<std::vector<long long>> blocks;
+    constexpr std::size_t rows = pa::phase_block<double>::max_rows;
+    for (std::size_t i = 0; i < all.size(); i += rows) {
+        blocks.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(i),
+                            all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + rows)));
+    }
+    return blocks;
+}
+
+std::vector<long long> range(long long a, long long b, long long step) {
+    std::vector<long long> r;
+    for (long long x = a; step > 0 ? x <= b : x >= b; x += step) r.push_back(x);
+    return r;
+}
+
+/// V and B of every row of the blocks, computed in number type U from the frequencies theta.
+template <class U>
+std::pair<std::vector<U>, std::vector<U>> batched(const std::vector<U>& theta, const std::vector<long long>& rows) {
+    std::vector<md::dd<U>> w;
+    for (const U& t : theta) w.push_back({t, U(0)});
+    std::vector<U> v, b;
+    pa::phase_block<U> block;
+    for (const std::vector<long long>& r : cut(rows)) {
+        block.fill(w, r);
+        std::vector<U> bv(block.tiles() * pa::phase_block<U>::tile), bb(bv.size());
+        pa::roformer_relative_bound(block, 0, r.size(), std::span<U>(bv));
+        pa::b_sum(block, 0, r.size(), std::span<U>(bb));
+        v.insert(v.end(), bv.begin(), bv.begin() + static_cast<std::ptrdiff_t>(r.size()));
+        b.insert(b.end(), bb.begin(), bb.begin() + static_cast<std::ptrdiff_t>(r.size()));
+    }
+    return {v, b};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(work_type)
+
+// widen is exact and narrow is rounding to nearest once: narrow(x) against from_mpfr (the test
+// support's own rounding), for seeded x of every bit of the working type in several binades, and
+// for the midpoints between consecutive printed values (ties to even) and their neighbours one
+// working ulp away. Exact equality: both are correct rounding.
+BOOST_AUTO_TEST_CASE_TEMPLATE(widen_narrow, P, precisions) {
+    using T = typename P::T;
+    using W = typename P::W;
+    gmp_randstate_t state;
+    gmp_randinit_default(state);
+    gmp_randseed_ui(state, 11);
+    int checked = 0;
+    for (int i = 0; i < 3000; ++i) {
+        W x;
+        mpfr_urandomb(x.backend().data(), state);  // uniform in [0, 1), every bit random
+        mpfr_mul_2si(x.backend().data(), x.backend().data(), (i % 41) - 20, MPFR_RNDN);
+        if (i % 2 == 1) x = -x;
+        if (i % 3 == 2) {  // x to one bit more than the printed type: a printed value or a midpoint
+            mp m(pt::digits<T> + 1);
+            mpfr_set(m, x.backend().data(), MPFR_RNDN);
+            mpfr_set(x.backend().data(), m, MPFR_RNDN);  // exact: the working type is wider
+            if (i % 9 == 5) mpfr_nextabove(x.backend().data());  // one working ulp beside it
+            if (i % 9 == 8) mpfr_nextbelow(x.backend().data());
+        }
+        const T n = posenc_cli::narrow<T>(x);
+        const T expect = pt::from_mpfr<T>(x.backend().data());
+        BOOST_TEST(static_cast<bool>(n == expect), "narrow at i = " << i);
+        const W back = posenc_cli::widen<W>(n);
+        BOOST_TEST(mpfr_equal_p(back.backend().data(), pt::exact(n).get()) != 0, "widen at i = " << i);
+        ++checked;
+    }
+    gmp_randclear(state);
+    BOOST_TEST(checked == 3000);
+}
+
+// The sqrt opt-in: posenc::math::sqrt in the working type equals MPFR's square root at 600 bits
+// rounded to the working type (the square root of a p-bit number is never within 2^-600 of a
+// midpoint of p + 1 bits unless on it, which it cannot be, so that double rounding is exact).
+BOOST_AUTO_TEST_CASE_TEMPLATE(sqrt_correctly_rounded, P, precisions) {
+    using W = typename P::W;
+    static_assert(md::own_sqrt_is_correctly_rounded<W>);
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (int i = 0; i < 500; ++i) {
+        const W x = W(unit(rng)) * W(1 + i) / W(3) + W(unit(rng)) / W(7);
+        const W s = md::sqrt(x);
+        mp ref(ref_bits), rounded(bits<W>);
+        mpfr_sqrt(ref, x.backend().data(), MPFR_RNDN);
+        mpfr_set(rounded, ref, MPFR_RNDN);
+        BOOST_TEST(mpfr_equal_p(s.backend().data(), rounded) != 0, "sqrt at i = " << i);
+    }
+}
+
+// The recurrence of phase_block in the working type, step by step: the first row of every block
+// is exact_phase of its distance, bit for bit (a re-anchor at the wrong row or distance fails);
+// every other row is the exact product of the row it is stepped from (the row before within the
+// first tile, the row a tile before otherwise) and the rotation exact_phase(step) (or
+// exact_phase(tile * step)), to within the rounding of one complex product: per component two
+// products and a sum of numbers below 1 in magnitude, each rounded to half an ulp <= eps/4, so
+// 0.75 eps. A row reached by two products per step (a doubled drift), from another row, or by a
+// rotation of another angle is off by up to twice that or by the rotation's own error per extra
+// product. The rotations are then checked against MPFR (rotation_cs eps), so the drift is at most
+// 0.75 + rotation_cs eps per product, 38 products at most (phases.hpp).
+BOOST_AUTO_TEST_CASE_TEMPLATE(recurrence_steps, P, precisions) {
+    using T = typename P::T;
+    using W = typename P::W;
+    constexpr std::size_t tile = pa::phase_block<W>::tile;
+    const posenc::rope<T> e = config_rope<T>(decay_configs[0]);
+    std::vector<md::dd<W>> w;
+    std::vector<mp> theta;
+    for (const T& t : e.inv_freq()) {
+        w.push_back({posenc_cli::widen<W>(t), W(0)});
+        theta.push_back(pt::exact(t));
+    }
+    pt::bound_tracker step_tr(fmt::format("phase_block<{}-bit MPFR> step vs exact product", bits<W>), "eps");
+    pt::bound_tracker rot_tr(fmt::format("exact_phase<{}-bit MPFR> rotation vs MPFR", bits<W>), "eps");
+    pa::phase_block<W> block;
+    for (const long long step : {1LL, 7LL, -3LL}) {
+        const std::vector<long long> rows = range(1000, 1000 + step * 599, step);
+        for (const std::vector<long long>& r : cut(rows)) {
+            block.fill(w, r);
+            for (std::size_t j = 0; j < w.size(); ++j) {
+                const md::sincos_result<W> a = pa::exact_phase(W(r[0]), w[j]);
+                BOOST_TEST(static_cast<bool>(block.re(0, j) == a.cos && block.im(0, j) == a.sin), "anchor r=" << r[0]);
+                const md::sincos_result<W> w1 = pa::exact_phase(W(step), w[j]);
+                const md::sincos_result<W> wt = pa::exact_phase(W(step * static_cast<long long>(tile)), w[j]);
+                for (const auto& [rot, s] : {std::pair{w1, step}, std::pair{wt, step * static_cast<long long>(tile)}}) {
+                    const auto [c, sn] = ref_phase(s, theta[j]);
+                    const double err = std::max(eps_diff(as_mp(rot.cos), c, bits<W>), eps_diff(as_mp(rot.sin), sn, bits<W>));
+                    rot_tr.record(err, pt::rotation_cs<W>, fmt::format("step {} j={}", s, j));
+                }
+                for (std::size_t k = 1; k < r.size(); ++k) {
+                    const std::size_t from = k < tile ? k - 1 : k - tile;
+                    const md::sincos_result<W>& rot = k < tile ? w1 : wt;
+                    mp pr(ref_bits), pi(ref_bits), t1(ref_bits), t2(ref_bits);
+                    mpfr_mul(t1, block.re(from, j).backend().data(), rot.cos.backend().data(), MPFR_RNDN);
+                    mpfr_mul(t2, block.im(from, j).backend().data(), rot.sin.backend().data(), MPFR_RNDN);
+                    mpfr_sub(pr, t1, t2, MPFR_RNDN);  // exact at 600 bits
+                    mpfr_mul(t1, block.re(from, j).backend().data(), rot.sin.backend().data(), MPFR_RNDN);
+                    mpfr_mul(t2, block.im(from, j).backend().data(), rot.cos.backend().data(), MPFR_RNDN);
+                    mpfr_add(pi, t1, t2, MPFR_RNDN);
+                    const double err = std::max(eps_diff(as_mp(block.re(k, j)), pr, bits<W>), eps_diff(as_mp(block.im(k, j)), pi, bits<W>));
+                    step_tr.record(err, 0.75, fmt::format("step {} r={} j={}", step, r[k], j));
+                }
+            }
+        }
+    }
+    step_tr.report();
+    rot_tr.report();
+}
+
+// The runner's values against MPFR: RoFormer's V and Men et al.'s B for head_dim 128, base 10^4
+// (the frequencies of the printed type, carried exactly), over runs crossing two block boundaries
+// (re-anchored at rows 256 and 512) at steps 1 and 7, and a list that is not a run (every row
+// exact). Before rounding, V is within (N + 1)(117 + N) eps of the working type and B within
+// N (116 + N) eps (decay.cpp's bound, from at most 38 products of 3 eps and rotation_cs = 5 per
+// phase); the printed value must then be the correctly rounded one (from_mpfr of the reference)
+// unless the reference lies closer to a midpoint of the printed type than that bound.
+// Cross-check: the same rows computed in cpp_bin_float (the runner's former path) are within their
+// own bound, 2 (N + 1)(117 + N) eps of the printed type for V, and never closer to the reference
+// than the new values.
+BOOST_AUTO_TEST_CASE_TEMPLATE(decay_against_mpfr, P, precisions) {
+    using T = typename P::T;
+    using W = typename P::W;
+    const posenc::rope<T> e = config_rope<T>(decay_configs[0]);
+    const double n = e.pairs();
+    std::vector<W> theta_w;
+    std::vector<mp> theta;
+    for (const T& t : e.inv_freq()) {
+        theta_w.push_back(posenc_cli::widen<W>(t));
+        theta.push_back(pt::exact(t));
+    }
+    std::vector<long long> rows = range(0, 600, 1);
+    for (const long long r : range(100000, 100000 + 7 * 299, 7)) rows.push_back(r);  // a second run of 300: one cut at 256 + 45 rows
+    for (const long long r : {3LL, -1LL, 4LL, 1LL, -5LL, 9LL, 2LL, 65536LL, 1000000LL}) rows.push_back(r);
+    const auto [v_w, b_w] = batched(theta_w, rows);
+    const auto [v_t, b_t] = batched(std::vector<T>(e.inv_freq()), rows);
+    pt::bound_tracker pre_v(fmt::format("V in {}-bit MPFR vs reference", bits<W>), "eps");
+    pt::bound_tracker pre_b(fmt::format("B in {}-bit MPFR vs reference", bits<W>), "eps");
+    pt::bound_tracker old_v(fmt::format("V in {} (cross-check) vs reference", pt::type_name<T>()), "eps");
+    const double bound_v = (n + 1) * (117 + n), bound_b = n * (116 + n);
+    int rounded_ok = 0, near_midpoint = 0, closer_or_equal = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        const auto [v_ref, b_ref] = ref_values(rows[k], theta);
+        pre_v.record(eps_diff(as_mp(v_w[k]), v_ref, bits<W>), bound_v, fmt::format("r={}", rows[k]));
+        pre_b.record(eps_diff(as_mp(b_w[k]), b_ref, bits<W>), bound_b, fmt::format("r={}", rows[k]));
+        old_v.record(eps_diff(pt::exact(v_t[k]).get(), v_ref, pt::digits<T>), 2 * bound_v, fmt::format("r={}", rows[k]));
+        for (const auto& [computed, printed_old, ref, bound] :
+             {std::tuple{&v_w[k], &v_t[k], v_ref.get(), bound_v}, std::tuple{&b_w[k], &b_t[k], b_ref.get(), bound_b}}) {
+            const T printed = posenc_cli::narrow<T>(*computed);
+            const double new_err = pt::ulp_error(printed, ref);
+            const double old_err = pt::ulp_error(*printed_old, ref);
+            if (new_err <= old_err) ++closer_or_equal;
+            BOOST_TEST(new_err <= old_err, "r=" << rows[k] << ": new " << new_err << " ulp, cpp_bin_float " << old_err << " ulp");
+            // the bound in printed ulps of ref: bound eps_W = bound 2^(1 - p_W), ulp = 2^(exp(ref) - p_T)
+            const double bound_ulps =
+                std::ldexp(bound, 1 - bits<W> + pt::digits<T> - static_cast<int>(mpfr_zero_p(ref) ? -10000 : mpfr_get_exp(ref)));
+            if (to_midpoint_ulps(ref, pt::digits<T>) <= bound_ulps) {
+                ++near_midpoint;
+                continue;
+            }
+            const bool ok = printed == pt::from_mpfr<T>(ref);
+            rounded_ok += ok ? 1 : 0;
+            BOOST_TEST(ok, "r=" << rows[k] << ": not correctly rounded (" << new_err << " ulp)");
+        }
+    }
+    pre_v.report();
+    pre_b.report();
+    old_v.report();
+    BOOST_TEST_MESSAGE(fmt::format("{}: {} values correctly rounded, {} within the bound of a midpoint, {} at least as close "
+                                   "as cpp_bin_float",
+                                   pt::type_name<T>(), rounded_ok, near_midpoint, closer_or_equal));
+    BOOST_TEST(rounded_ok + near_midpoint == static_cast<int>(2 * rows.size()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
