@@ -1,5 +1,5 @@
-// The float32 kernels (include/posenc/kernels/) against their scalar twins, bit for bit, over both
-// pair layouts, head dims whose pairs do not fill whole vectors (34, 80, 96, 200), partial rotary,
+// The float32 kernels (include/posenc/kernels/) against their scalar twins, bit for bit, on every
+// vector target this CPU runs (AVX-512, AVX2, SSE4, baseline), over both pair layouts, head dims whose pairs do not fill whole vectors (34, 80, 96, 200), partial rotary,
 // yarn's attention scale, three storage orders (with odd strides), in place and out of place; the
 // same output for 1, 2, 3 and 5 threads; and every bad argument rejected with a kernel_error that
 // names it.
@@ -78,78 +78,130 @@ void compare_apply(const pk::rope_frequencies& f, int tokens, storage st, const 
 BOOST_AUTO_TEST_SUITE(twins)
 
 BOOST_AUTO_TEST_CASE(build_table) {
-    const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(600), 11);
-    int cases = 0;
-    for (const kt::config& c : kt::configs()) {
-        const pk::rope_frequencies f = c.frequencies();
-        pk::cos_sin_table a, b;
-        pk::build_table(f, pos, a);
-        pk::build_table_scalar(f, pos, b);
-        BOOST_TEST(kt::same_bits(a.cos, b.cos), c.name << ": cos differs from the twin");
-        BOOST_TEST(kt::same_bits(a.sin, b.sin), c.name << ": sin differs from the twin");
-        BOOST_TEST(a.stride % static_cast<int>(pk::simd_width) == 0);
-        ++cases;
-    }
-    BOOST_TEST_MESSAGE("build_table: " << cases << " configurations x " << pos.size() << " positions, bit-identical to the twin");
+    kt::for_each_target([&](const std::string& target) {
+        const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(600), 11);
+        int cases = 0;
+        for (const kt::config& c : kt::configs()) {
+            const pk::rope_frequencies f = c.frequencies();
+            pk::cos_sin_table a, b;
+            pk::build_table(f, pos, a);
+            pk::build_table_scalar(f, pos, b);
+            BOOST_TEST(kt::same_bits(a.cos, b.cos), target << " " << c.name << ": cos differs from the twin");
+            BOOST_TEST(kt::same_bits(a.sin, b.sin), target << " " << c.name << ": sin differs from the twin");
+            BOOST_TEST(a.stride % static_cast<int>(pk::max_lanes) == 0);
+            ++cases;
+        }
+        BOOST_TEST_MESSAGE(target << " build_table: " << cases << " configurations x " << pos.size() << " positions, bit-identical to the twin");
+    });
 }
 
 BOOST_AUTO_TEST_CASE(apply_table) {
-    const int tokens = 37;
-    const std::vector<std::int64_t> pos = kt::stress_positions(tokens, 12);
-    for (const kt::config& c : kt::configs()) {
-        const pk::rope_frequencies f = c.frequencies();
-        pk::cos_sin_table table;
-        pk::build_table(f, pos, table);
-        for (const storage st : storages) {
-            compare_apply(f, tokens, st, c.name + " " + kt::storage_name(st),
-                          [&](std::span<const pk::rope_operand> ops) { pk::apply_table(f, table, ops); },
-                          [&](std::span<const pk::rope_operand> ops) { pk::apply_table_scalar(f, table, ops); });
+    kt::for_each_target([&](const std::string& target) {
+        const int tokens = 37;
+        const std::vector<std::int64_t> pos = kt::stress_positions(tokens, 12);
+        for (const kt::config& c : kt::configs()) {
+            const pk::rope_frequencies f = c.frequencies();
+            pk::cos_sin_table table;
+            pk::build_table(f, pos, table);
+            for (const storage st : storages) {
+                compare_apply(f, tokens, st, target + " " + c.name + " " + kt::storage_name(st),
+                              [&](std::span<const pk::rope_operand> ops) { pk::apply_table(f, table, ops); },
+                              [&](std::span<const pk::rope_operand> ops) { pk::apply_table_scalar(f, table, ops); });
+            }
         }
-    }
+    });
 }
 
 BOOST_AUTO_TEST_CASE(apply_fused) {
-    const int tokens = 37;
-    std::vector<std::int64_t> pos = kt::stress_positions(tokens, 13);
-    std::reverse(pos.begin(), pos.end());  // packed sequences: any order
-    for (const kt::config& c : kt::configs()) {
-        const pk::rope_frequencies f = c.frequencies();
-        for (const storage st : storages) {
-            compare_apply(f, tokens, st, c.name + " " + kt::storage_name(st),
-                          [&](std::span<const pk::rope_operand> ops) { pk::apply_fused(f, pos, ops); },
-                          [&](std::span<const pk::rope_operand> ops) { pk::apply_fused_scalar(f, pos, ops); });
+    kt::for_each_target([&](const std::string& target) {
+        const int tokens = 37;
+        std::vector<std::int64_t> pos = kt::stress_positions(tokens, 13);
+        std::reverse(pos.begin(), pos.end());  // packed sequences: any order
+        for (const kt::config& c : kt::configs()) {
+            const pk::rope_frequencies f = c.frequencies();
+            for (const storage st : storages) {
+                compare_apply(f, tokens, st, target + " " + c.name + " " + kt::storage_name(st),
+                              [&](std::span<const pk::rope_operand> ops) { pk::apply_fused(f, pos, ops); },
+                              [&](std::span<const pk::rope_operand> ops) { pk::apply_fused_scalar(f, pos, ops); });
+            }
         }
-    }
+    });
 }
 
 BOOST_AUTO_TEST_CASE(apply_2d) {
-    const int tokens = 41;
-    const std::vector<std::int64_t> xs = kt::stress_positions(tokens, 14);
-    std::vector<std::int64_t> ys = kt::stress_positions(tokens, 15);
-    std::reverse(ys.begin(), ys.end());
-    for (const int hd : {64, 72, 200}) {
-        for (const posenc::axial_order order : {posenc::axial_order::x_then_y, posenc::axial_order::y_then_x}) {
-            const pk::axial2d_frequencies f(posenc::rope2d_axial<double>(hd, 100.0, order));
-            for (const storage st : storages) {
-                compare_apply(f.frequencies(), tokens, st,
-                              fmt::format("2d d{} {} {}", hd, order == posenc::axial_order::x_then_y ? "x-then-y" : "y-then-x",
-                                          kt::storage_name(st)),
-                              [&](std::span<const pk::rope_operand> ops) { pk::apply_2d(f, xs, ys, ops); },
-                              [&](std::span<const pk::rope_operand> ops) { pk::apply_2d_scalar(f, xs, ys, ops); });
+    kt::for_each_target([&](const std::string& target) {
+        const int tokens = 41;
+        const std::vector<std::int64_t> xs = kt::stress_positions(tokens, 14);
+        std::vector<std::int64_t> ys = kt::stress_positions(tokens, 15);
+        std::reverse(ys.begin(), ys.end());
+        for (const int hd : {64, 72, 200}) {
+            for (const posenc::axial_order order : {posenc::axial_order::x_then_y, posenc::axial_order::y_then_x}) {
+                const pk::axial2d_frequencies f(posenc::rope2d_axial<double>(hd, 100.0, order));
+                for (const storage st : storages) {
+                    compare_apply(f.frequencies(), tokens, st,
+                                  fmt::format("{} 2d d{} {} {}", target, hd, order == posenc::axial_order::x_then_y ? "x-then-y" : "y-then-x",
+                                              kt::storage_name(st)),
+                                  [&](std::span<const pk::rope_operand> ops) { pk::apply_2d(f, xs, ys, ops); },
+                                  [&](std::span<const pk::rope_operand> ops) { pk::apply_2d_scalar(f, xs, ys, ops); });
+                }
             }
         }
-    }
+    });
 }
 
 BOOST_AUTO_TEST_CASE(sinusoidal_table) {
-    const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(500), 16);
-    for (const int d : {512, 34, 200}) {
-        const posenc::sinusoidal<double> pe(d, 10000.0);
-        pk::sinusoidal_table a, b;
-        pk::build_sinusoidal_table(pe, pos, a);
-        pk::build_sinusoidal_table_scalar(pe, pos, b);
-        BOOST_TEST(kt::same_bits(a.values, b.values), "d" << d << ": differs from the twin");
+    kt::for_each_target([&](const std::string& target) {
+        const std::vector<std::int64_t> pos = kt::stress_positions(kt::sample_count(500), 16);
+        for (const int d : {512, 34, 200}) {
+            const posenc::sinusoidal<double> pe(d, 10000.0);
+            pk::sinusoidal_table a, b;
+            pk::build_sinusoidal_table(pe, pos, a);
+            pk::build_sinusoidal_table_scalar(pe, pos, b);
+            BOOST_TEST(kt::same_bits(a.values, b.values), target << " d" << d << ": differs from the twin");
+        }
+    });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dispatch)
+
+// The kernels run the best target the CPU has, and use_target picks any other: checked against the
+// CPU's own feature bits (GCC/clang's __builtin_cpu_supports), so a build that lost a target (or a
+// dispatch that ignored one) fails here.
+BOOST_AUTO_TEST_CASE(targets_follow_the_cpu) {
+    const std::vector<std::string> targets = pk::available_targets();
+    BOOST_TEST_REQUIRE(!targets.empty());
+    BOOST_TEST_MESSAGE("targets: " << fmt::format("{}", fmt::join(targets, ", ")) << "; running " << pk::current_target());
+    BOOST_TEST(pk::current_target() == targets.front());
+    const auto has = [&](const char* name) { return std::find(targets.begin(), targets.end(), name) != targets.end(); };
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    BOOST_TEST(has("AVX3") == avx512);
+    BOOST_TEST(has("AVX2") == avx2);
+    BOOST_TEST(has("SSE4") == static_cast<bool>(__builtin_cpu_supports("sse4.2")));
+    if (avx512) BOOST_TEST(targets.front() == "AVX3");
+#endif
+    // lanes per target (doubles per vector)
+    const std::pair<const char*, std::size_t> widths[] = {{"AVX3", 8}, {"AVX2", 4}, {"SSE4", 2}, {"EMU128", 2}, {"SCALAR", 1},
+                                                          {"NEON", 2}};
+    for (const std::string& t : targets) {
+        pk::use_target(t);
+        BOOST_TEST(pk::current_target() == t);
+        for (const auto& [name, lanes] : widths) {
+            if (t == name) BOOST_TEST(pk::current_lanes() == lanes, t);
+        }
     }
+    if (has("AVX2")) {
+        pk::use_target("avx2");  // any case
+        BOOST_TEST(pk::current_target() == "AVX2");
+    }
+    pk::use_target("best");
+    BOOST_TEST(pk::current_target() == targets.front());
+    posenc_test::expect_error("use_target", "target", "(valid: best, " + targets.front(), [] { pk::use_target("avx1024"); });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,6 +40,7 @@ struct bench_options {
     std::string shapes = "4096x32x128,256x4x128";
     std::string threads = "1,2";
     std::string kernels = "all";
+    std::string target = "best";  ///< the kernels' vector target (posenc::kernels::use_target)
     encoding_options enc;  ///< the RoPE of the table and apply kernels (--config: a model's), base of the others
     long long runs = 25;
     long long warmup = 3;
@@ -152,6 +153,7 @@ measurement pair_runs(const bench_options& o, const std::function<void()>& copy,
 }
 
 std::string bench(const bench_options& o, std::string_view command_line) {
+    pk::use_target(o.target);
     if (o.runs < 20 || o.runs > 100000) throw usage_error("--runs: must be in [20, 100000] (medians of at least 20 runs)");
     if (o.warmup < 0 || o.warmup > 1000) throw usage_error("--warmup: must be in [0, 1000]");
     std::vector<shape> shapes;
@@ -312,7 +314,8 @@ std::string bench(const bench_options& o, std::string_view command_line) {
            "apply-2d and sinusoidal-table: the base above\n";
     csv += "# apply-mrope: mrope_section above, else [P/4, (P - P/4)/2, rest] sectioned over the P rotated pairs; "
            "token k at (t, h, w) = (k / 4096, k / 64 mod 64, k mod 64)\n";
-    csv += fmt::format("# simd: {} doubles per vector\n# hardware_threads: {}\n", pk::simd_width, std::thread::hardware_concurrency());
+    csv += fmt::format("# target: {} ({} doubles per vector; this CPU runs {})\n# hardware_threads: {}\n", pk::current_target(),
+                       pk::current_lanes(), fmt::join(pk::available_targets(), ", "), std::thread::hardware_concurrency());
     csv += "# bytes: Q and K read and written (table-build, sinusoidal-table: the table's bytes; memcpy moves as many)\n";
     csv += "# ratio: median over runs of memcpy time / kernel time (paired, alternating runs); ratio_min: min / min\n";
     csv += "# mentries_per_s: table-build, apply-fused and apply-mrope cos/sin pairs, sinusoidal-table values, per second\n";
@@ -333,6 +336,7 @@ void register_bench(CLI::App& app, registry& r) {
                     "all, or a comma list of table-build, apply-table, apply-fused, apply-mrope, apply-2d, sinusoidal-table")
         ->capture_default_str();
     add_encoding_options(cmd, o->enc);
+    add_target_option(cmd, o->target);
     cmd->add_option("--runs", o->runs, "Timed runs per measurement (>= 20; medians)")->capture_default_str();
     cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
     cmd->add_flag("--in-place", o->in_place, "Rotate Q and K in place (default: out of place, Q -> Q', as memcpy)");

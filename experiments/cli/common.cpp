@@ -1,6 +1,8 @@
 // The posenc tool's shared machinery (see common.hpp).
 #include "common.hpp"
 
+#include <posenc/kernels/dispatch.hpp>
+
 #include <mpfr.h>
 
 #include <algorithm>
@@ -505,6 +507,16 @@ void emit(const std::vector<std::string>& pieces, const std::string& out) {
 
 std::string metadata_header(std::string_view subcommand, std::string_view command_line) {
     return fmt::format("# posenc {}\n# command: {}\n# posenc_version: {}\n", subcommand, command_line, POSENC_VERSION);
+}
+
+void add_target_option(CLI::App* cmd, std::string& target) {
+    std::vector<std::string> valid = {"best"};
+    for (const std::string& t : posenc::kernels::available_targets()) valid.push_back(t);
+    cmd->add_option("--target", target,
+                    "Vector target of the float32 kernels: best, or one this CPU runs (" + fmt::format("{}", fmt::join(valid, ", ")) +
+                        "); every target gives the same bits")
+        ->check(CLI::IsMember(valid, CLI::ignore_case))
+        ->capture_default_str();
 }
 
 }  // namespace posenc_cli

@@ -315,6 +315,10 @@ void parallel_for(std::size_t n, unsigned threads, std::size_t grain, const std:
 // Output
 // ----------------------------------------------------------------------------------------------
 
+/// --target NAME: the float32 kernels' vector target, "best" or one this CPU runs (any case;
+/// posenc::kernels::available_targets); anything else is refused naming the option and the valid names.
+void add_target_option(CLI::App* cmd, std::string& target);
+
 /// The argument as a POSIX shell would need it quoted.
 std::string shell_quote(std::string_view arg);
 

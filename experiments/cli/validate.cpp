@@ -128,6 +128,7 @@ struct validate_options {
     int heads = 4;
     unsigned long long seed = 0;
     std::string kernels = "all";
+    std::string target = "best";  ///< the kernels' vector target (posenc::kernels::use_target)
     int threads = 0;
     bool quiet = false;
     std::string out;
@@ -283,6 +284,7 @@ std::vector<mrope_case> mrope_cases(const encoding_options& o) {
 }
 
 std::string validate(const validate_options& o, std::string_view command_line, bool& all_within) {
+    pk::use_target(o.target);
     // kernels requested
     std::vector<std::string> wanted;
     if (o.kernels == "all") {
@@ -520,7 +522,8 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     std::string csv = metadata_header("validate", command_line) + encoding_metadata(o.enc);
     csv += fmt::format("# samples: {} (rotated pairs per kernel and layout)\n# heads: {} (q and k each)\n# tokens: {}\n# seed: {}\n",
                        o.samples, o.heads, tokens, o.seed);
-    csv += fmt::format("# kernels: {}\n# threads: {}\n# simd: {} doubles per vector\n", o.kernels, threads, pk::simd_width);
+    csv += fmt::format("# kernels: {}\n# threads: {}\n# target: {} ({} doubles per vector)\n", o.kernels, threads, pk::current_target(),
+                       pk::current_lanes());
     csv += "# reference: posenc encodings at cpp_bin_float_50 (rope, rope2d_axial x-then-y, mrope, sinusoidal) on the same float inputs\n";
     csv += "# metric: per pair |y_hat - y| / ulp(|x_pair|) (float); table-build and sinusoidal-table: (cos, sin) as the unit pair (1, 0) rotated, in ulp(1)\n";
     csv += "# bounds: table-build 1, sinusoidal-table 1, apply-table 2, apply-fused 2, apply-2d 2, apply-mrope 2; fp32-* none\n";
@@ -571,6 +574,7 @@ void register_validate(CLI::App& app, registry& r) {
                     "fp32-product, fp32-recurrence")
         ->capture_default_str();
     cmd->add_option("--threads", o->threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024))->capture_default_str();
+    add_target_option(cmd, o->target);
     cmd->add_flag("--quiet", o->quiet, "No progress bar");
     cmd->add_option("--out", o->out, "Write the CSV to this file (atomically) instead of standard output");
     r.push_back({cmd, [o](std::string_view command_line) {

@@ -1,9 +1,10 @@
 // posenc/kernels.hpp: the float32 SIMD kernels (cos/sin tables, RoPE 1D, 2D and M-RoPE apply,
-// sinusoidal table), each with its scalar twin. Not part of posenc.hpp: the kernels need libstdc++'s
-// <experimental/simd> and are best compiled with -march=x86-64-v3 (or better) and
-// -ffp-contract=off (see kernels/simd.hpp).
+// sinusoidal table), each with its scalar twin. Not part of posenc.hpp: the kernels are compiled
+// code (link posenc::kernels: Google Highway, runtime dispatch, threads); the scalar twins are
+// header-only. Build code that calls the twins with -ffp-contract=off (see kernels/simd.hpp).
 #pragma once
 
+#include "kernels/dispatch.hpp"
 #include "kernels/mrope.hpp"
 #include "kernels/rope.hpp"
 #include "kernels/rope2d.hpp"

@@ -57,7 +57,10 @@ apply_table = _k.apply_table
 frequencies = _k.frequencies
 CosSinTable = _k.CosSinTable
 max_position = _k.max_position  # 2^24, the largest |position|
-simd_width = _k.simd_width      # doubles per vector of this build
+target = _k.target              # the vector target the kernels run on now ("AVX3", "AVX2", ...)
+targets = _k.targets            # the targets this CPU runs, best first
+use_target = _k.use_target      # restrict the kernels to one target (or "best"): same bits, other speed
+lanes = _k.lanes                # doubles per vector of the current target
 _time_apply_fused = _k._time_apply_fused  # scripts/bench_python's C++ side
 
 

@@ -36,8 +36,20 @@ _Positions = Union[npt.NDArray[np.integer[Any]], Sequence[int], Sequence[Sequenc
 
 max_position: int
 """The largest |position| the kernels accept: 2^24."""
-simd_width: int
-"""Doubles per vector of the build (4 with AVX2)."""
+def target() -> str:
+    """The vector target the kernels run on now (Highway's name: AVX3 = AVX-512, AVX2, SSE4, NEON,
+    SVE, ...)."""
+
+def targets() -> list[str]:
+    """The targets compiled into the kernels that this CPU runs, best first."""
+
+def use_target(name: str) -> None:
+    """Runs every later kernel call on `name` (one of targets()), or on the best again with
+    "best". Every target gives the same bits; this changes only the speed. ValueError for any
+    other name."""
+
+def lanes() -> int:
+    """Doubles per vector of the current target."""
 
 class CosSinTable:
     """cos and sin of m * theta_i (times the attention scale) for positions x pairs, float32, from

@@ -778,7 +778,15 @@ void register_kernels(py::module_& m) {
           "the frequencies and pool made once: what a C++ caller of posenc::kernels::apply_fused pays (scripts/bench_python's "
           "reference side).");
     m.attr("max_position") = pk::max_position;
-    m.attr("simd_width") = static_cast<int>(pk::simd_width);
+    m.def("target", [] { return pk::current_target(); },
+          "target() -> str\n\nThe vector target the kernels run on now (Highway's name: AVX3 = AVX-512, AVX2, SSE4, NEON, SVE, ...).");
+    m.def("targets", [] { return pk::available_targets(); },
+          "targets() -> list[str]\n\nThe targets compiled into the kernels that this CPU runs, best first.");
+    m.def("use_target", [](const std::string& name) { pk::use_target(name); }, py::arg("name"),
+          "use_target(name) -> None\n\nRuns every later kernel call on `name` (one of targets()), or on the best again with \"best\". "
+          "Every target gives the same bits; this changes only the speed. ValueError for any other name.");
+    m.def("lanes", [] { return static_cast<int>(pk::current_lanes()); },
+          "lanes() -> int\n\nDoubles per vector of the current target.");
 }
 
 }  // namespace posenc_py

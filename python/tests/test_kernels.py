@@ -610,3 +610,29 @@ def test_errors_overlap_and_no_write():
     x = q.copy()
     assert K.apply_fused(rope, pos, x, out_q=x) is x
     assert np.array_equal(bits(x), bits(K.apply_fused(rope, pos, q0.copy())))
+
+
+def test_every_target_gives_the_same_bits():
+    """The kernels run the best target of this CPU; use_target picks any other (AVX2, SSE4, ...),
+    and every one of them gives the bits of the best (each equals the scalar twin: the C++ tests)."""
+    targets = K.targets()
+    assert targets and K.target() == targets[0]
+    rng = np.random.default_rng(5)
+    r = ROPES["interleaved_partial"]()
+    q = normal((37, 3, r.head_dim), rng)
+    k = normal((37, 2, r.head_dim), rng)
+    pos = positions_for(37, rng)
+    outputs = {}
+    try:
+        for t in targets:
+            K.use_target(t.lower())
+            assert K.target() == t and K.lanes() >= 1
+            oq, ok = np.empty_like(q), np.empty_like(k)
+            K.apply_fused(r, pos, q, k, out_q=oq, out_k=ok)
+            outputs[t] = (oq.tobytes(), ok.tobytes())
+    finally:
+        K.use_target("best")
+    assert K.target() == targets[0]
+    assert all(v == outputs[targets[0]] for v in outputs.values()), "targets disagree"
+    with pytest.raises(ValueError, match="target"):
+        K.use_target("avx1024")

@@ -1,6 +1,6 @@
-// The float32 kernels through an installed posenc, built with the consumer's own flags (no -march:
-// the compiler's default vector width): the README's example, checked against the scalar twin
-// (same bits) and against posenc::rope<double> (within the kernels' rounding).
+// The float32 kernels through an installed posenc (posenc::kernels, dispatched at run time to the
+// best target of this CPU): the README's example, checked against the scalar twin (same bits) and
+// against posenc::rope<double> (within the kernels' rounding).
 #include <posenc/encodings/rope.hpp>
 #include <posenc/kernels.hpp>
 
@@ -48,7 +48,7 @@ bool kernels_ok() {
         }
     }
     const bool close = worst <= std::ldexp(1.0, -23);
-    fmt::print("{} kernels ({} doubles per vector): twin {}, relative error against rope<double> {:.3g}\n",
-               twin && close ? "ok  " : "FAIL", pk::simd_width, twin ? "identical" : "DIFFERENT", worst);
+    fmt::print("{} kernels (target {}, {} doubles per vector): twin {}, relative error against rope<double> {:.3g}\n",
+               twin && close ? "ok  " : "FAIL", pk::current_target(), pk::current_lanes(), twin ? "identical" : "DIFFERENT", worst);
     return twin && close;
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -137,6 +138,19 @@ struct tensor {
         }
     }
 };
+
+/// Runs body(target) once for every vector target this CPU runs (pk::available_targets: on x86-64
+/// AVX3, AVX2, SSE4 and the baseline, as the CPU has them), with the kernels restricted to it;
+/// lifts the restriction afterwards, also when body throws.
+inline void for_each_target(const std::function<void(const std::string&)>& body) {
+    struct restore {
+        ~restore() { pk::use_target("best"); }
+    } lift;
+    for (const std::string& t : pk::available_targets()) {
+        pk::use_target(t);
+        body(t);
+    }
+}
 
 inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;

@@ -106,25 +106,8 @@ inline int check_mrope_call(const rope_frequencies& f, std::span<const std::int6
 
 /// Rotates every operand, token k by (t, h, w) = (positions[3k], positions[3k+1], positions[3k+2])
 /// (see the file comment).
-inline void apply_mrope(const mrope_frequencies& f, std::span<const std::int64_t> positions, std::span<const rope_operand> ops,
-                        thread_pool* pool = nullptr) {
-    const rope_frequencies& fr = f.frequencies();
-    const int tokens = detail::check_mrope_call(fr, positions, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, fr.pairs()), [&](std::size_t begin, std::size_t end) {
-        detail::coefficients k;
-        k.resize(fr);
-        // the position of every pair, padded with 0 like the frequencies: gathered once per token,
-        // one load per pair block in fused_coefficients (per-axis 0/1 selectors, three products per
-        // block as apply_2d does with two, ran slower: posenc bench, 256x4x128)
-        std::vector<double> p(fr.theta_hi().size(), 0.0);
-        const std::vector<mrope_axis>& axes = f.axes();
-        for (std::size_t tok = begin; tok < end; ++tok) {
-            for (std::size_t i = 0; i < axes.size(); ++i) p[i] = static_cast<double>(positions[3 * tok + static_cast<std::size_t>(axes[i])]);
-            detail::fused_coefficients(fr, [&](std::size_t i) { return detail::load_doubles(p.data() + i); }, k);
-            detail::rotate_token<false>(fr, k, ops, static_cast<int>(tok));
-        }
-    });
-}
+void apply_mrope(const mrope_frequencies& f, std::span<const std::int64_t> positions, std::span<const rope_operand> ops,
+                 thread_pool* pool = nullptr);
 
 /// In place, Q and K.
 inline void apply_mrope(const mrope_frequencies& f, std::span<const std::int64_t> positions, const tensor_view& q,
@@ -133,20 +116,30 @@ inline void apply_mrope(const mrope_frequencies& f, std::span<const std::int64_t
     apply_mrope(f, positions, ops, pool);
 }
 
-/// The scalar twin of apply_mrope (no threads).
-inline void apply_mrope_scalar(const mrope_frequencies& f, std::span<const std::int64_t> positions,
-                               std::span<const rope_operand> ops) {
+namespace detail {
+
+/// The scalar twin's work on tokens [begin, end).
+inline void apply_mrope_tokens_scalar(const mrope_frequencies& f, std::span<const std::int64_t> positions,
+                                      std::span<const rope_operand> ops, int begin, int end) {
     const rope_frequencies& fr = f.frequencies();
-    const int tokens = detail::check_mrope_call(fr, positions, ops);
-    detail::scalar_heads(fr, ops, tokens, [&](int t, const float* in, float* out) {
+    scalar_heads(fr, ops, begin, end, [&](int t, const float* in, float* out) {
         for (int i = 0; i < fr.pairs(); ++i) {
             const auto u = static_cast<std::size_t>(i);
             const double p = static_cast<double>(positions[3 * static_cast<std::size_t>(t) + static_cast<std::size_t>(f.axis_of_pair(i))]);
-            const sincos_value<double> v = sincos_of_angle(p, fr.theta_hi()[u], fr.theta_lo()[u]);
+            const sincos_value v = sincos_of_angle(p, fr.theta_hi()[u], fr.theta_lo()[u]);
             const pair_index pi = fr.pair_indices(i);
-            detail::rotate_pair_scalar<false>(in, out, pi.a, pi.b, v.cos * fr.attention_scale(), v.sin * fr.attention_scale());
+            rotate_pair_scalar(in, out, pi.a, pi.b, v.cos * fr.attention_scale(), v.sin * fr.attention_scale());
         }
     });
+}
+
+}  // namespace detail
+
+/// The scalar twin of apply_mrope (no threads).
+inline void apply_mrope_scalar(const mrope_frequencies& f, std::span<const std::int64_t> positions,
+                               std::span<const rope_operand> ops) {
+    const int tokens = detail::check_mrope_call(f.frequencies(), positions, ops);
+    detail::apply_mrope_tokens_scalar(f, positions, ops, 0, tokens);
 }
 
 }  // namespace posenc::kernels

@@ -25,8 +25,11 @@
 // place. With attention_scale s != 1 (HF's attention_factor of yarn and longrope), cos and sin are
 // multiplied by s in double before use, and the bounds are relative to s |x_pair|.
 // Threads: with a thread_pool, tokens are split into contiguous ranges, one per thread; each token
-// is computed the same way in any range, so the output does not depend on the number of threads.
+// is computed the same way in any range, so the output does not depend on the number of threads. A
+// call below detail::small_call_pairs pair rotations runs on the calling thread (thread_pool.hpp).
 // Inputs that are NaN or infinite propagate as IEEE arithmetic does; no check is made on values.
+// The kernels are compiled code (link posenc::kernels; the target is chosen at run time, see
+// dispatch.hpp); the scalar twins and everything else here are header-only.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "../frequencies/layout.hpp"
+#include "dispatch.hpp"
 #include "sincos.hpp"
 #include "tensor.hpp"
 
@@ -72,7 +76,7 @@ public:
         if (!(attention_scale > 0 && attention_scale < 1e300)) {
             throw kernel_error("attention_scale", "must be finite and > 0, got " + std::to_string(attention_scale));
         }
-        const std::size_t padded = (theta_.size() + simd_width - 1) / simd_width * simd_width;
+        const std::size_t padded = (theta_.size() + max_lanes - 1) / max_lanes * max_lanes;
         hi_.assign(padded, 0.0);
         lo_.assign(padded, 0.0);
         for (std::size_t i = 0; i < theta_.size(); ++i) {
@@ -97,7 +101,7 @@ public:
     [[nodiscard]] pair_layout layout() const { return layout_; }
     [[nodiscard]] double attention_scale() const { return attention_scale_; }
     [[nodiscard]] const std::vector<double>& theta() const { return theta_; }
-    /// theta = hi + lo, padded with zeros to a multiple of simd_width.
+    /// theta = hi + lo, padded with zeros to a multiple of max_lanes.
     [[nodiscard]] const std::vector<double>& theta_hi() const { return hi_; }
     [[nodiscard]] const std::vector<double>& theta_lo() const { return lo_; }
     /// Components (a, b) of pair i.
@@ -117,7 +121,7 @@ private:
 };
 
 /// cos and sin (times the attention scale) of position x pair, float, row-major with `stride`
-/// floats per row (pairs rounded up to simd_width; the padding holds cos 1, sin 0 times the scale).
+/// floats per row (pairs rounded up to max_lanes; the padding holds cos 1, sin 0 times the scale).
 struct cos_sin_table {
     int positions = 0;
     int pairs = 0;
@@ -156,124 +160,27 @@ inline void prepare_table(const rope_frequencies& f, std::size_t rows, cos_sin_t
     out.sin.assign(rows * static_cast<std::size_t>(out.stride), 0.0f);
 }
 
-/// Per-token rotation coefficients in double, laid out for the pair layout:
-///   half-split:  c[i], s[i]                          (i < pairs, padded)
-///   interleaved: c[2i] = c[2i+1] = c_i, s[2i] = -s_i, s[2i+1] = s_i  (so y = x c + swap(x) s)
-struct coefficients {
-    std::vector<double> c;
-    std::vector<double> s;
-    void resize(const rope_frequencies& f) {
-        const std::size_t n = f.theta_hi().size() * (f.layout() == pair_layout::interleaved ? 2 : 1);
-        c.assign(n, 0.0);
-        s.assign(n, 0.0);
-    }
-    /// Pairs i .. i + simd_width - 1 (i a multiple of simd_width, within the padded length).
-    POSENC_KERNEL_INLINE void set_block(pair_layout layout, std::size_t i, const vdouble& ci, const vdouble& si) {
-        if (layout == pair_layout::interleaved) {
-            constexpr std::size_t h = simd_width / 2;
-            // (c_i, c_i, c_{i+1}, c_{i+1}, ...) and (-s_i, s_i, -s_{i+1}, s_{i+1}, ...), in two vectors
-            const vdouble neg = -si;
-            const vdouble c0([&](auto l) { return ci[l / 2]; });
-            const vdouble c1([&](auto l) { return ci[h + l / 2]; });
-            const vdouble s0([&](auto l) { return l % 2 == 0 ? neg[l / 2] : si[l / 2]; });
-            const vdouble s1([&](auto l) { return l % 2 == 0 ? neg[h + l / 2] : si[h + l / 2]; });
-            c0.copy_to(c.data() + 2 * i, stdx::element_aligned);
-            c1.copy_to(c.data() + 2 * i + simd_width, stdx::element_aligned);
-            s0.copy_to(s.data() + 2 * i, stdx::element_aligned);
-            s1.copy_to(s.data() + 2 * i + simd_width, stdx::element_aligned);
-        } else {
-            ci.copy_to(c.data() + i, stdx::element_aligned);
-            si.copy_to(s.data() + i, stdx::element_aligned);
-        }
-    }
-};
-
 /// (x_a, x_b) <- (x_a c - x_b s, x_a s + x_b c) in double, rounded to float: the scalar rotation
-/// every kernel's vector code reproduces bit for bit. Exact = true (c, s from a float table):
-/// products of floats are exact in double, and one of each pair enters a fused multiply-add,
-/// x_a c - RN(x_b s) and x_b c + RN(x_a s) (the same value as two roundings, one operation fewer).
-/// Exact = false (double c, s): two products and a sum, each rounded (2^-53 |x| each, far below
-/// ulp(|x|) of float).
-template <bool Exact>
+/// every kernel's vector code reproduces bit for bit. One product of each component is rounded to
+/// double and the other enters a fused multiply-add: x_a c - RN(x_b s) and x_b c + RN(x_a s), each
+/// rounded to double, then to float. With c, s from a float table the products are exact in double
+/// (the same value as two roundings, one operation fewer); with double c, s (the fused kernels) each
+/// component carries at most two double roundings (2^-52 |x| in all, far below ulp(|x|) of float).
 POSENC_KERNEL_INLINE void rotate_pair_scalar(const float* in, float* out, int a, int b, double c, double s) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
     const double xa = in[a];
     const double xb = in[b];
-    if constexpr (Exact) {
-        out[a] = static_cast<float>(fma_of(xa, c, -(xb * s)));
-        out[b] = static_cast<float>(fma_of(xb, c, xa * s));
-    } else {
-        out[a] = static_cast<float>(xa * c - xb * s);
-        out[b] = static_cast<float>(xa * s + xb * c);
-    }
-}
-
-/// Rotates one head vector by the coefficients (see `coefficients`; Exact as rotate_pair_scalar);
-/// copies the unrotated tail when out of place.
-template <bool Exact>
-POSENC_KERNEL_INLINE void rotate_head(const rope_frequencies& f, const coefficients& k, const float* in, float* out) {
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
-    constexpr std::size_t w = simd_width;
-    const std::size_t n = static_cast<std::size_t>(f.pairs());
-    const double* cp = k.c.data();
-    const double* sp = k.s.data();
-    if (f.layout() == pair_layout::half_split) {
-        const std::size_t nv = n - n % w;
-        for (std::size_t i = 0; i < nv; i += w) {
-            const vdouble x0 = load_floats(in + i);
-            const vdouble x1 = load_floats(in + n + i);
-            const vdouble c = load_doubles(cp + i);
-            const vdouble s = load_doubles(sp + i);
-            if constexpr (Exact) {
-                store_floats(fma_of(x0, c, vdouble(-(x1 * s))), out + i);
-                store_floats(fma_of(x1, c, vdouble(x0 * s)), out + n + i);
-            } else {
-                store_floats(x0 * c - x1 * s, out + i);
-                store_floats(x0 * s + x1 * c, out + n + i);
-            }
-        }
-        for (std::size_t i = nv; i < n; ++i) {
-            rotate_pair_scalar<Exact>(in, out, static_cast<int>(i), static_cast<int>(i + n), cp[i], sp[i]);
-        }
-    } else {
-        const std::size_t r = 2 * n;
-        const std::size_t rv = r - r % w;  // w is even: a vector holds whole pairs
-        for (std::size_t j = 0; j < rv; j += w) {
-            const vdouble x = load_floats(in + j);
-            const vdouble swapped([&](auto lane) { return x[lane ^ 1]; });  // (x_{2i+1}, x_{2i})
-            if constexpr (Exact) {
-                // lane 2i: fma(x_2i, c_i, -(x_2i+1 s_i)); lane 2i+1: fma(x_2i+1, c_i, x_2i s_i)
-                store_floats(fma_of(x, load_doubles(cp + j), vdouble(swapped * load_doubles(sp + j))), out + j);
-            } else {
-                store_floats(x * load_doubles(cp + j) + swapped * load_doubles(sp + j), out + j);
-            }
-        }
-        for (std::size_t j = rv; j < r; j += 2) {
-            rotate_pair_scalar<Exact>(in, out, static_cast<int>(j), static_cast<int>(j + 1), cp[j], sp[j + 1]);
-        }
-    }
-    if (in != out) {
-        for (int d = f.rotary_dim(); d < f.head_dim(); ++d) out[d] = in[d];
-    }
-}
-
-/// Rotates every head of every operand at token t.
-template <bool Exact>
-void rotate_token(const rope_frequencies& f, const coefficients& k, std::span<const rope_operand> ops, int t) {
-    for (const rope_operand& op : ops) {
-        for (int h = 0; h < op.in.heads; ++h) rotate_head<Exact>(f, k, op.in.at(t, h), op.out.at(t, h));
-    }
+    out[a] = static_cast<float>(fma_of(xa, c, -(xb * s)));
+    out[b] = static_cast<float>(fma_of(xb, c, xa * s));
 }
 
 /// The loop of the scalar twins: rotate(t, in, out) for every head of every operand at every
-/// token, then the unrotated tail copied when out of place.
+/// token of [begin, end), then the unrotated tail copied when out of place.
 template <class Rotate>
-void scalar_heads(const rope_frequencies& f, std::span<const rope_operand> ops, int tokens, const Rotate& rotate) {
-    for (int t = 0; t < tokens; ++t) {
+void scalar_heads(const rope_frequencies& f, std::span<const rope_operand> ops, int begin, int end, const Rotate& rotate) {
+    for (int t = begin; t < end; ++t) {
         for (const rope_operand& op : ops) {
             for (int h = 0; h < op.in.heads; ++h) {
                 const float* in = op.in.at(t, h);
@@ -312,79 +219,15 @@ inline int check_table_call(const rope_frequencies& f, const cos_sin_table& tabl
     return tokens;
 }
 
-/// cos/sin of the angles of one token in double, pair block by pair block: m_of(i) gives the
-/// position vector of the block starting at pair i.
-/// Kept out of line: inlined into the token loops, GCC 12 lays the angle code out so that it runs
-/// 20-25% slower (posenc bench, 256x4x128).
-template <class PositionOf>
-[[gnu::noinline]] void fused_coefficients(const rope_frequencies& f, const PositionOf& m_of, coefficients& k) {
-    const double* hi = f.theta_hi().data();
-    const double* lo = f.theta_lo().data();
-    const vdouble scale(f.attention_scale());
-    const std::size_t n = static_cast<std::size_t>(f.pairs());
-    for (std::size_t i = 0; i < n; i += simd_width) {
-        const sincos_value<vdouble> v = sincos_of_angle(m_of(i), load_doubles(hi + i), load_doubles(lo + i));
-        k.set_block(f.layout(), i, v.cos * scale, v.sin * scale);
-    }
-}
-
 }  // namespace detail
 
 /// Builds the cos/sin table of `positions` (one row per position; see the file comment).
-inline void build_table(const rope_frequencies& f, std::span<const std::int64_t> positions, cos_sin_table& out,
-                        thread_pool* pool = nullptr) {
-    detail::check_positions(positions, "positions");
-    detail::prepare_table(f, positions.size(), out);
-    const double* hi = f.theta_hi().data();
-    const double* lo = f.theta_lo().data();
-    const std::size_t padded = f.theta_hi().size();
-    detail::for_ranges(pool, positions.size(), static_cast<std::size_t>(f.pairs()), [&](std::size_t begin, std::size_t end) {
-        const vdouble scale(f.attention_scale());
-        for (std::size_t t = begin; t < end; ++t) {
-            const vdouble m(static_cast<double>(positions[t]));
-            float* c = out.cos.data() + t * padded;
-            float* s = out.sin.data() + t * padded;
-            for (std::size_t i = 0; i < padded; i += simd_width) {
-                const sincos_value<vdouble> v = sincos_of_angle(m, detail::load_doubles(hi + i), detail::load_doubles(lo + i));
-                detail::store_floats(v.cos * scale, c + i);
-                detail::store_floats(v.sin * scale, s + i);
-            }
-        }
-    });
-}
-
-/// The scalar twin of build_table.
-inline void build_table_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions, cos_sin_table& out) {
-    detail::check_positions(positions, "positions");
-    detail::prepare_table(f, positions.size(), out);
-    const std::size_t padded = f.theta_hi().size();
-    for (std::size_t t = 0; t < positions.size(); ++t) {
-        for (std::size_t i = 0; i < padded; ++i) {
-            const sincos_value<double> v =
-                sincos_of_angle(static_cast<double>(positions[t]), f.theta_hi()[i], f.theta_lo()[i]);
-            out.cos[t * padded + i] = static_cast<float>(v.cos * f.attention_scale());
-            out.sin[t * padded + i] = static_cast<float>(v.sin * f.attention_scale());
-        }
-    }
-}
+void build_table(const rope_frequencies& f, std::span<const std::int64_t> positions, cos_sin_table& out,
+                 thread_pool* pool = nullptr);
 
 /// Rotates every operand by the table: token t by row t (table.positions == tokens).
-inline void apply_table(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops,
-                        thread_pool* pool = nullptr) {
-    const int tokens = detail::check_table_call(f, table, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, f.pairs()), [&](std::size_t begin, std::size_t end) {
-        detail::coefficients k;
-        k.resize(f);
-        for (std::size_t t = begin; t < end; ++t) {
-            const float* c = table.cos.data() + t * static_cast<std::size_t>(table.stride);
-            const float* s = table.sin.data() + t * static_cast<std::size_t>(table.stride);
-            for (std::size_t i = 0; i < static_cast<std::size_t>(f.pairs()); i += simd_width) {  // rows are padded
-                k.set_block(f.layout(), i, detail::load_floats(c + i), detail::load_floats(s + i));
-            }
-            detail::rotate_token<true>(f, k, ops, static_cast<int>(t));
-        }
-    });
-}
+void apply_table(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops,
+                 thread_pool* pool = nullptr);
 
 /// In place, Q and K.
 inline void apply_table(const rope_frequencies& f, const cos_sin_table& table, const tensor_view& q, const tensor_view& k,
@@ -393,35 +236,10 @@ inline void apply_table(const rope_frequencies& f, const cos_sin_table& table, c
     apply_table(f, table, ops, pool);
 }
 
-/// The scalar twin of apply_table (no threads).
-inline void apply_table_scalar(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops) {
-    const int tokens = detail::check_table_call(f, table, ops);
-    detail::scalar_heads(f, ops, tokens, [&](int t, const float* in, float* out) {
-        for (int i = 0; i < f.pairs(); ++i) {
-            const pair_index p = f.pair_indices(i);
-            detail::rotate_pair_scalar<true>(in, out, p.a, p.b, table.cos_row(t)[static_cast<std::size_t>(i)],
-                                       table.sin_row(t)[static_cast<std::size_t>(i)]);
-        }
-    });
-}
-
 /// Rotates every operand, token t by positions[t] (|positions[t]| <= 2^24), computing cos/sin once
 /// per token (see the file comment).
-inline void apply_fused(const rope_frequencies& f, std::span<const std::int64_t> positions, std::span<const rope_operand> ops,
-                        thread_pool* pool = nullptr) {
-    const int tokens = detail::call_tokens(ops, positions.size(), "positions");
-    detail::check_positions(positions, "positions");
-    detail::check_operands(ops, tokens, f.head_dim());
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, f.pairs()), [&](std::size_t begin, std::size_t end) {
-        detail::coefficients k;
-        k.resize(f);
-        for (std::size_t t = begin; t < end; ++t) {
-            const vdouble m(static_cast<double>(positions[t]));
-            detail::fused_coefficients(f, [&](std::size_t) { return m; }, k);
-            detail::rotate_token<false>(f, k, ops, static_cast<int>(t));
-        }
-    });
-}
+void apply_fused(const rope_frequencies& f, std::span<const std::int64_t> positions, std::span<const rope_operand> ops,
+                 thread_pool* pool = nullptr);
 
 /// In place, Q and K.
 inline void apply_fused(const rope_frequencies& f, std::span<const std::int64_t> positions, const tensor_view& q,
@@ -430,21 +248,69 @@ inline void apply_fused(const rope_frequencies& f, std::span<const std::int64_t>
     apply_fused(f, positions, ops, pool);
 }
 
+namespace detail {
+
+// The scalar twins' work on a range of rows or tokens (the twins run it on all of them; the
+// kernels' scalar-only target, for CPUs with no vector target, runs it on a thread's range).
+
+inline void build_table_rows_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions, cos_sin_table& out,
+                                    std::size_t begin, std::size_t end) {
+    const std::size_t padded = f.theta_hi().size();
+    for (std::size_t t = begin; t < end; ++t) {
+        for (std::size_t i = 0; i < padded; ++i) {
+            const sincos_value v = sincos_of_angle(static_cast<double>(positions[t]), f.theta_hi()[i], f.theta_lo()[i]);
+            out.cos[t * padded + i] = static_cast<float>(v.cos * f.attention_scale());
+            out.sin[t * padded + i] = static_cast<float>(v.sin * f.attention_scale());
+        }
+    }
+}
+
+inline void apply_table_tokens_scalar(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops,
+                                      int begin, int end) {
+    scalar_heads(f, ops, begin, end, [&](int t, const float* in, float* out) {
+        for (int i = 0; i < f.pairs(); ++i) {
+            const pair_index p = f.pair_indices(i);
+            rotate_pair_scalar(in, out, p.a, p.b, table.cos_row(t)[static_cast<std::size_t>(i)],
+                                     table.sin_row(t)[static_cast<std::size_t>(i)]);
+        }
+    });
+}
+
+inline void apply_fused_tokens_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions,
+                                      std::span<const rope_operand> ops, int begin, int end) {
+    scalar_heads(f, ops, begin, end, [&](int t, const float* in, float* out) {
+        const double m = static_cast<double>(positions[static_cast<std::size_t>(t)]);
+        for (int i = 0; i < f.pairs(); ++i) {
+            const auto u = static_cast<std::size_t>(i);
+            const sincos_value v = sincos_of_angle(m, f.theta_hi()[u], f.theta_lo()[u]);
+            const pair_index p = f.pair_indices(i);
+            rotate_pair_scalar(in, out, p.a, p.b, v.cos * f.attention_scale(), v.sin * f.attention_scale());
+        }
+    });
+}
+
+}  // namespace detail
+
+/// The scalar twin of build_table.
+inline void build_table_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions, cos_sin_table& out) {
+    detail::check_positions(positions, "positions");
+    detail::prepare_table(f, positions.size(), out);
+    detail::build_table_rows_scalar(f, positions, out, 0, positions.size());
+}
+
+/// The scalar twin of apply_table (no threads).
+inline void apply_table_scalar(const rope_frequencies& f, const cos_sin_table& table, std::span<const rope_operand> ops) {
+    const int tokens = detail::check_table_call(f, table, ops);
+    detail::apply_table_tokens_scalar(f, table, ops, 0, tokens);
+}
+
 /// The scalar twin of apply_fused (no threads).
 inline void apply_fused_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions,
                                std::span<const rope_operand> ops) {
     const int tokens = detail::call_tokens(ops, positions.size(), "positions");
     detail::check_positions(positions, "positions");
     detail::check_operands(ops, tokens, f.head_dim());
-    detail::scalar_heads(f, ops, tokens, [&](int t, const float* in, float* out) {
-        const double m = static_cast<double>(positions[static_cast<std::size_t>(t)]);
-        for (int i = 0; i < f.pairs(); ++i) {
-            const auto u = static_cast<std::size_t>(i);
-            const sincos_value<double> v = sincos_of_angle(m, f.theta_hi()[u], f.theta_lo()[u]);
-            const pair_index p = f.pair_indices(i);
-            detail::rotate_pair_scalar<false>(in, out, p.a, p.b, v.cos * f.attention_scale(), v.sin * f.attention_scale());
-        }
-    });
+    detail::apply_fused_tokens_scalar(f, positions, ops, 0, tokens);
 }
 
 }  // namespace posenc::kernels

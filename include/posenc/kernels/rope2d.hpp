@@ -70,40 +70,33 @@ inline int check_2d_call(const rope_frequencies& fr, std::span<const std::int64_
 }  // namespace detail
 
 /// Rotates every operand, token t by (xs[t], ys[t]).
-inline void apply_2d(const axial2d_frequencies& f, std::span<const std::int64_t> xs, std::span<const std::int64_t> ys,
-                     std::span<const rope_operand> ops, thread_pool* pool = nullptr) {
-    const rope_frequencies& fr = f.frequencies();
-    const int tokens = detail::check_2d_call(fr, xs, ys, ops);
-    detail::for_ranges(pool, static_cast<std::size_t>(tokens), detail::pairs_per_token(ops, fr.pairs()), [&](std::size_t begin, std::size_t end) {
-        detail::coefficients k;
-        k.resize(fr);
-        const double* sx = f.x_selector().data();
-        const double* sy = f.y_selector().data();
-        for (std::size_t t = begin; t < end; ++t) {
-            const vdouble x(static_cast<double>(xs[t]));
-            const vdouble y(static_cast<double>(ys[t]));
-            // p_j = x sx_j + y sy_j: exact, one of the two terms is zero
-            detail::fused_coefficients(
-                fr, [&](std::size_t i) { return x * detail::load_doubles(sx + i) + y * detail::load_doubles(sy + i); }, k);
-            detail::rotate_token<false>(fr, k, ops, static_cast<int>(t));
-        }
-    });
-}
+void apply_2d(const axial2d_frequencies& f, std::span<const std::int64_t> xs, std::span<const std::int64_t> ys,
+              std::span<const rope_operand> ops, thread_pool* pool = nullptr);
 
-/// The scalar twin of apply_2d.
-inline void apply_2d_scalar(const axial2d_frequencies& f, std::span<const std::int64_t> xs, std::span<const std::int64_t> ys,
-                            std::span<const rope_operand> ops) {
+namespace detail {
+
+/// The scalar twin's work on tokens [begin, end).
+inline void apply_2d_tokens_scalar(const axial2d_frequencies& f, std::span<const std::int64_t> xs, std::span<const std::int64_t> ys,
+                                   std::span<const rope_operand> ops, int begin, int end) {
     const rope_frequencies& fr = f.frequencies();
-    const int tokens = detail::check_2d_call(fr, xs, ys, ops);
-    detail::scalar_heads(fr, ops, tokens, [&](int t, const float* in, float* out) {
+    scalar_heads(fr, ops, begin, end, [&](int t, const float* in, float* out) {
         const auto tu = static_cast<std::size_t>(t);
         for (int j = 0; j < fr.pairs(); ++j) {
             const auto u = static_cast<std::size_t>(j);
             const double p = static_cast<double>(f.rotates_with_x(j) ? xs[tu] : ys[tu]);
-            const sincos_value<double> v = sincos_of_angle(p, fr.theta_hi()[u], fr.theta_lo()[u]);
-            detail::rotate_pair_scalar<false>(in, out, 2 * j, 2 * j + 1, v.cos, v.sin);
+            const sincos_value v = sincos_of_angle(p, fr.theta_hi()[u], fr.theta_lo()[u]);
+            rotate_pair_scalar(in, out, 2 * j, 2 * j + 1, v.cos, v.sin);
         }
     });
+}
+
+}  // namespace detail
+
+/// The scalar twin of apply_2d.
+inline void apply_2d_scalar(const axial2d_frequencies& f, std::span<const std::int64_t> xs, std::span<const std::int64_t> ys,
+                            std::span<const rope_operand> ops) {
+    const int tokens = detail::check_2d_call(f.frequencies(), xs, ys, ops);
+    detail::apply_2d_tokens_scalar(f, xs, ys, ops, 0, tokens);
 }
 
 }  // namespace posenc::kernels

@@ -25,8 +25,9 @@
 //      for |r| <= pi/4 + 2^-30), Horner's rule in double with fused multiply-adds; then the
 //      quadrant k mod 4 picks
 //      (+-sin r, +-cos r) (sin(r + q pi/2), cos(r + q pi/2)).
-// The same template serves the scalar twin (V = double) and the kernels (V = vdouble): the same
-// operations in the same order, so the two agree bit for bit.
+// The same template serves the scalar twin (Ops = detail::scalar_ops, plain doubles) and the kernels
+// (Ops on Highway vectors, kernels-inl.hpp): the same operations in the same order, so the two agree
+// bit for bit.
 #pragma once
 
 #include <bit>
@@ -51,11 +52,10 @@ inline split_frequency split_frequency_of(double theta) {
     return {hi, theta - hi};
 }
 
-/// cos and sin, as computed by sincos_of_angle.
-template <class V>
+/// cos and sin, as computed by sincos_of_angle (the scalar twins' result).
 struct sincos_value {
-    V cos;
-    V sin;
+    double cos;
+    double sin;
 };
 
 namespace detail {
@@ -77,52 +77,23 @@ constexpr double inverse_factorial(int n) {
 /// The Taylor coefficient of r^n in sin r (n odd) or cos r (n even): (-1)^floor(n/2) / n!.
 constexpr double taylor_coefficient(int n) { return (n / 2) % 2 == 0 ? inverse_factorial(n) : -inverse_factorial(n); }
 
-/// The rounding error of s = a + b: a + b = s + err exactly (TwoSum, Knuth TAOCP 4.2.2 Thm B).
-template <class V>
-POSENC_KERNEL_INLINE V two_sum_error(const V& a, const V& b, const V& s) {
-    const V bb = s - a;
-    return (a - (s - bb)) + (b - bb);
-}
-
 }  // namespace detail
+}  // namespace posenc::kernels
 
-/// cos and sin of m * (f.hi + f.lo), exactly formed (see the file comment for range and error).
-/// V is double (scalar twin) or vdouble (SIMD), lane by lane.
-template <class V>
-POSENC_KERNEL_INLINE sincos_value<V> sincos_of_angle(const V& m, const V& theta_hi, const V& theta_lo) {
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#endif
-    using detail::select;
-    const V p1 = m * theta_hi;  // exact
-    const V p2 = m * theta_lo;  // exact
-    const V shifter(detail::round_shifter);
-    const V k = ((p1 + p2) * V(detail::two_over_pi) + shifter) - shifter;
-    const V t1 = p1 - k * V(detail::half_pi_c1);  // exact
-    const V s1 = t1 + p2;
-    const V e1 = detail::two_sum_error(t1, p2, s1);
-    const V kc2 = k * V(detail::half_pi_c2);  // exact
-    const V s2 = s1 - kc2;
-    const V e2 = detail::two_sum_error(s1, V(-kc2), s2);
-    const V r = s2 + ((e1 + e2) - k * V(detail::half_pi_c3));
-    const V r2 = r * r;
-    // sin r = r - r^3/3! + ... - r^15/15!, cos r = 1 - r^2/2! + ... + r^16/16! (Taylor)
-    // Horner's rule on r^2 from the highest term down, one fused multiply-add per term (the
-    // compiler unrolls these loops)
-    using detail::fma_of;
-    using detail::taylor_coefficient;
-    V sin_tail(taylor_coefficient(15));
-    for (int n = 13; n >= 3; n -= 2) sin_tail = fma_of(r2, sin_tail, V(taylor_coefficient(n)));
-    const V sr = fma_of(r, r2 * sin_tail, r);  // r + r^3 (-1/3! + r^2/5! - ...)
-    V cos_tail(taylor_coefficient(16));
-    for (int n = 14; n >= 4; n -= 2) cos_tail = fma_of(r2, cos_tail, V(taylor_coefficient(n)));
-    const V cr = V(1) - fma_of(r2, V(0.5), V(-(r2 * r2) * cos_tail));  // 1 - (r^2/2 - r^4 (1/4! - ...))
-    // quadrant q = k mod 4: sin(r + q pi/2) = sin r, cos r, -sin r, -cos r; cos(...) = cos r, -sin r, -cos r, sin r
-    const V q = k - V(4) * detail::floor_of(k * V(0.25));
-    const auto swap = (q == V(1)) || (q == V(3));
-    const V s0 = select(swap, cr, sr);
-    const V c0 = select(swap, sr, cr);
-    return {select((q == V(1)) || (q == V(2)), V(-c0), c0), select(q >= V(2), V(-s0), s0)};
+// The generic sincos_of_angle (and its helper), in posenc::kernels::twin: the template is written
+// in sincos-inl.hpp once, and included once more by the kernels inside each target's namespace
+// (a template defined outside a target's region would not be compiled for that target).
+#define POSENC_SINCOS_NAMESPACE twin
+#include "sincos-inl.hpp"
+#undef POSENC_SINCOS_NAMESPACE
+
+namespace posenc::kernels {
+
+/// cos and sin of m * (theta_hi + theta_lo) in plain doubles: the scalar twins' call.
+inline sincos_value sincos_of_angle(double m, double theta_hi, double theta_lo) {
+    sincos_value v{};
+    twin::sincos_of_angle(detail::scalar_ops{}, m, theta_hi, theta_lo, v.cos, v.sin);
+    return v;
 }
 
 }  // namespace posenc::kernels

@@ -29,9 +29,8 @@ struct sinusoidal_table {
     }
 };
 
-namespace detail {
-
-/// theta_i of the encoding, padded with zeros to a multiple of simd_width, split for exact angles.
+/// theta_i of a posenc::sinusoidal<double> (or anything with its dim() and theta(i)), split for
+/// exact angles: what the table builders take (interleaved pairs (sin, cos), full dimension).
 template <class Sinusoidal>
 inline rope_frequencies sinusoidal_frequencies(const Sinusoidal& pe) {
     std::vector<double> theta(static_cast<std::size_t>(pe.dim() / 2));
@@ -39,59 +38,50 @@ inline rope_frequencies sinusoidal_frequencies(const Sinusoidal& pe) {
     return {pe.dim(), pe.dim(), pair_layout::interleaved, theta, 1.0};
 }
 
-template <class Sinusoidal>
-inline void prepare_sinusoidal(const Sinusoidal& pe, std::size_t rows, sinusoidal_table& out) {
-    if (rows > static_cast<std::size_t>(1) << 31) throw kernel_error("positions", "more than 2^31 rows");
-    out.positions = static_cast<int>(rows);
-    out.dim = pe.dim();
-    out.values.assign(rows * static_cast<std::size_t>(pe.dim()), 0.0f);
-}
-
-}  // namespace detail
+/// The sinusoidal encodings of `positions`, one row each, from the frequencies of
+/// sinusoidal_frequencies.
+void build_sinusoidal_table(const rope_frequencies& f, std::span<const std::int64_t> positions, sinusoidal_table& out,
+                            thread_pool* pool = nullptr);
 
 /// The sinusoidal encodings of `positions`, one row each.
 template <class Sinusoidal>
-inline void build_sinusoidal_table(const Sinusoidal& pe, std::span<const std::int64_t> positions,
-                                   sinusoidal_table& out, thread_pool* pool = nullptr) {
-    detail::check_positions(positions, "positions");
-    const rope_frequencies f = detail::sinusoidal_frequencies(pe);
-    detail::prepare_sinusoidal(pe, positions.size(), out);
-    const std::size_t n = static_cast<std::size_t>(f.pairs());
-    const std::size_t padded = f.theta_hi().size();
-    detail::for_ranges(pool, positions.size(), n, [&](std::size_t begin, std::size_t end) {
-        std::vector<float> s(padded), c(padded);
-        for (std::size_t k = begin; k < end; ++k) {
-            const vdouble m(static_cast<double>(positions[k]));
-            for (std::size_t i = 0; i < padded; i += simd_width) {
-                const sincos_value<vdouble> v = sincos_of_angle(m, detail::load_doubles(f.theta_hi().data() + i),
-                                                                detail::load_doubles(f.theta_lo().data() + i));
-                detail::store_floats(v.sin, s.data() + i);
-                detail::store_floats(v.cos, c.data() + i);
-            }
-            float* row = out.values.data() + k * 2 * n;
-            for (std::size_t i = 0; i < n; ++i) {
-                row[2 * i] = s[i];
-                row[2 * i + 1] = c[i];
-            }
-        }
-    });
+inline void build_sinusoidal_table(const Sinusoidal& pe, std::span<const std::int64_t> positions, sinusoidal_table& out,
+                                   thread_pool* pool = nullptr) {
+    build_sinusoidal_table(sinusoidal_frequencies(pe), positions, out, pool);
 }
+
+namespace detail {
+
+inline void prepare_sinusoidal(const rope_frequencies& f, std::size_t rows, sinusoidal_table& out) {
+    if (rows > static_cast<std::size_t>(1) << 31) throw kernel_error("positions", "more than 2^31 rows");
+    out.positions = static_cast<int>(rows);
+    out.dim = f.head_dim();
+    out.values.assign(rows * static_cast<std::size_t>(f.head_dim()), 0.0f);
+}
+
+/// The scalar twin's work on rows [begin, end).
+inline void build_sinusoidal_rows_scalar(const rope_frequencies& f, std::span<const std::int64_t> positions,
+                                         sinusoidal_table& out, std::size_t begin, std::size_t end) {
+    const std::size_t n = static_cast<std::size_t>(f.pairs());
+    for (std::size_t k = begin; k < end; ++k) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const sincos_value v = sincos_of_angle(static_cast<double>(positions[k]), f.theta_hi()[i], f.theta_lo()[i]);
+            out.values[k * 2 * n + 2 * i] = static_cast<float>(v.sin);
+            out.values[k * 2 * n + 2 * i + 1] = static_cast<float>(v.cos);
+        }
+    }
+}
+
+}  // namespace detail
 
 /// The scalar twin of build_sinusoidal_table.
 template <class Sinusoidal>
 inline void build_sinusoidal_table_scalar(const Sinusoidal& pe, std::span<const std::int64_t> positions,
                                           sinusoidal_table& out) {
     detail::check_positions(positions, "positions");
-    const rope_frequencies f = detail::sinusoidal_frequencies(pe);
-    detail::prepare_sinusoidal(pe, positions.size(), out);
-    const std::size_t n = static_cast<std::size_t>(f.pairs());
-    for (std::size_t k = 0; k < positions.size(); ++k) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const sincos_value<double> v = sincos_of_angle(static_cast<double>(positions[k]), f.theta_hi()[i], f.theta_lo()[i]);
-            out.values[k * 2 * n + 2 * i] = static_cast<float>(v.sin);
-            out.values[k * 2 * n + 2 * i + 1] = static_cast<float>(v.cos);
-        }
-    }
+    const rope_frequencies f = sinusoidal_frequencies(pe);
+    detail::prepare_sinusoidal(f, positions.size(), out);
+    detail::build_sinusoidal_rows_scalar(f, positions, out, 0, positions.size());
 }
 
 }  // namespace posenc::kernels
