@@ -1,7 +1,9 @@
 // The working type of `posenc decay --precision 50` and `--precision 100` (experiments/cli/work_type.hpp:
-// MPFR at 254 and 384 bits through Boost's mpfr_float_backend, each result rounded once to
+// MPFR at 191 and 384 bits through Boost's mpfr_float_backend, each result rounded once to
 // cpp_bin_float_50/100) and the decay quantities of posenc/analysis computed in it, block by block of
-// 256 rows as the runner cuts a distance list.
+// 256 rows as the runner cuts a distance list; the twins (MPFR at the printed type's own width, in
+// which the runners make their frequencies) and reference_50 (validate's, context's and min-base's
+// 50-digit type), against cpp_bin_float bit for bit; context's and min-base's sign checks.
 //
 // Expected values, none produced by the code under test:
 //   - MPFR at 600 bits (holds r theta exactly: at most 334 + 53 bits): the unit phases e^{i r theta_j}
@@ -12,9 +14,14 @@
 //   - the cpp_bin_float path (the same quantities over phase_block<cpp_bin_float_50/100>, as the runner
 //     computed them before the working type): a cross-check, which the new values must match to its
 //     own error bound and be at least as close to the reference as, row by row.
+//   - MPFR at 600 bits for B_m of the exact frequencies (b_exact_against_mpfr), with the cpp_bin_float
+//     path (context's former type) as the cross-check;
+//   - the twins and reference_50 are compared with cpp_bin_float itself, bit for bit: their claim is
+//     identical bits, not an error bound.
 #define BOOST_TEST_MODULE test_work_type
 #include <boost/test/unit_test.hpp>
 
+#include "../experiments/cli/b_exact.hpp"
 #include "../experiments/cli/work_type.hpp"
 
 #include <posenc/analysis.hpp>
@@ -23,6 +30,7 @@
 #include <support/property_checks.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <random>
 #include <span>
@@ -315,6 +323,213 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(decay_against_mpfr, P, precisions) {
                                    "as cpp_bin_float",
                                    pt::type_name<T>(), rounded_ok, near_midpoint, closer_or_equal));
     BOOST_TEST(rounded_ok + near_midpoint == static_cast<int>(2 * rows.size()));
+}
+
+/// x and y hold the same number (y of the twin type, x of the printed type): compared in MPFR, not
+/// through a conversion between the two.
+template <class T, class C>
+bool same_bits(const T& x, const C& y) {
+    return mpfr_equal_p(pt::exact(x).get(), as_mp(y)) != 0 && (x < T(0)) == (y < C(0));
+}
+
+template <class T, class C>
+int count_same(const std::vector<T>& x, const std::vector<C>& y, const std::string& what) {
+    BOOST_TEST_REQUIRE(x.size() == y.size(), what);
+    int same = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const bool ok = same_bits(x[i], y[i]);
+        BOOST_TEST(ok, what << ", element " << i);
+        same += ok ? 1 : 0;
+    }
+    return same;
+}
+
+/// RoPE parameters of every rope type (HF's rope_type), at several head sizes and bases, including
+/// a partial rotary factor and bases that are not integers.
+template <class T>
+std::vector<posenc::rope_params<T>> twin_cases() {
+    std::vector<posenc::rope_params<T>> out;
+    for (const posenc::rope_variant v : posenc::all_rope_variants) {
+        for (const int dim : {2, 64, 128, 256}) {
+            for (const char* base : {"10000", "500000", "1000000.5", "1.0001", "7e12"}) {
+                posenc::rope_params<T> p;
+                p.variant = v;
+                p.head_dim = dim;
+                p.base = T(base);
+                if (dim == 256) p.partial_rotary_factor = T("0.25");
+                if (v != posenc::rope_variant::standard) p.factor = T(v == posenc::rope_variant::longrope ? "1" : "8");
+                p.original_max_position_embeddings = 4096;
+                p.max_position_embeddings = 131072;
+                if (v == posenc::rope_variant::dynamic) p.seq_len = 20000;
+                if (v == posenc::rope_variant::yarn && dim == 128) p.mscale = p.mscale_all_dim = T("0.707");
+                if (v == posenc::rope_variant::longrope) {
+                    const int pairs = static_cast<int>(static_cast<long long>(T(T(dim) * p.partial_rotary_factor))) / 2;
+                    for (int i = 0; i < pairs; ++i) {
+                        p.short_factor.push_back(T(1) + T(i) / T(7));
+                        p.long_factor.push_back(T(3) + T(i * i) / T(11));
+                    }
+                }
+                out.push_back(p);
+            }
+        }
+    }
+    return out;
+}
+
+// The twins (work_type.hpp): the frequencies and attention factors of every rope type, of M-RoPE, of
+// the sinusoidal encoding and of both 2D encodings (RoPE-Mixed at a nonzero alpha: sine and cosine
+// of it), computed in twin_t<T> from the parameters converted exactly (rope_params_cast), are those
+// computed in T itself (cpp_bin_float: the cross-check), bit for bit. Exact equality: the runners
+// rely on identical bits (decay.cpp makes its frequencies in the twin).
+BOOST_AUTO_TEST_CASE_TEMPLATE(twin_frequencies, P, precisions) {
+    using T = typename P::T;
+    using C = posenc_cli::twin_t<T>;
+    static_assert(!std::is_same_v<C, T> && bits<C> == pt::digits<T>);
+    int same = 0, ropes = 0;
+    for (const posenc::rope_params<T>& p : twin_cases<T>()) {
+        const posenc::rope_params<C> q = posenc::rope_params_cast<C>(p);
+        BOOST_TEST(same_bits(p.base, q.base));
+        const std::string what = fmt::format("{} head_dim {} base {}", posenc::rope_type_name(p.variant), p.head_dim,
+                                             p.base.str(12));
+        std::optional<posenc::rope<T>> rt;
+        try {
+            rt.emplace(p);
+        } catch (const posenc::invalid_parameter&) {  // the twin must refuse it too
+            BOOST_CHECK_THROW(posenc::rope<C>{q}, posenc::invalid_parameter);
+            continue;
+        }
+        const posenc::rope<C> rc(q);
+        same += count_same(rt->inv_freq(), rc.inv_freq(), what);
+        BOOST_TEST(same_bits(rt->attention_factor(), rc.attention_factor()), what << ": attention factor");
+        ++ropes;
+    }
+    posenc::rope_params<T> m;
+    m.mrope_section = {16, 24, 24};
+    for (const bool interleaved : {false, true}) {
+        m.mrope_interleaved = interleaved;
+        const posenc::mrope<T> mt(m);
+        const posenc::mrope<C> mc(posenc::rope_params_cast<C>(m));
+        for (const char* axes : {"t", "hw", "thw"}) same += count_same(mt.inv_freq_along(axes), mc.inv_freq_along(axes), "mrope");
+    }
+    for (const char* base : {"10000", "123.25"}) {
+        const posenc::sinusoidal<T> st(96, T(base));
+        const posenc::sinusoidal<C> sc(96, C(T(base)));
+        std::vector<T> tt;
+        std::vector<C> tc;
+        for (int i = 0; i < 48; ++i) {
+            tt.push_back(st.theta(i));
+            tc.push_back(sc.theta(i));
+        }
+        same += count_same(tt, tc, "sinusoidal");
+        const posenc::rope2d_axial<T> at(64, T(base), posenc::axial_order::x_then_y);
+        const posenc::rope2d_axial<C> ac(64, C(T(base)), posenc::axial_order::x_then_y);
+        same += count_same(at.axial().theta(), ac.axial().theta(), "rope2d-axial");
+        const auto xt = posenc::rope2d_mixed<T>::rope_vit_init(64, T(base), T("0.3"));
+        const auto xc = posenc::rope2d_mixed<C>::rope_vit_init(64, C(T(base)), C(T("0.3")));
+        same += count_same(xt.theta_x(), xc.theta_x(), "rope2d-mixed x");
+        same += count_same(xt.theta_y(), xc.theta_y(), "rope2d-mixed y");
+    }
+    BOOST_TEST_MESSAGE(fmt::format("{}: {} ropes, {} frequencies identical in the twin", pt::type_name<T>(), ropes, same));
+    BOOST_TEST(ropes >= 100);
+}
+
+// The sign checks of `posenc context` and `min-base` (b_exact.hpp) in reference_50 and, as the
+// cross-check, in cpp_bin_float_50 (their former type): B_m for the standard frequencies of head_dim
+// 128 at bases 10^4, 5 10^5 and 10^6, at m within 40 of the first negative m of each (1707, 18438,
+// 27115: tests/data/cli_tables.json, numpy scan and mpmath signs) and at 300 log-spaced m below
+// 2^24, against B of the exact frequencies, everything at 600 bits (MPFR's pow and cos of the exact
+// decimal base). Both types must be within b_exact.hpp's bound, 2^-123, of it, and give its sign
+// wherever |B| exceeds the bound.
+BOOST_AUTO_TEST_CASE(b_exact_against_mpfr) {
+    using R = posenc_cli::reference_50;
+    using T = pt::cpp_bin_float_50;
+    const double bound = std::ldexp(1.0, -123);
+    pt::bound_tracker tr_r("B in reference_50 vs 600-bit MPFR", "abs");
+    pt::bound_tracker tr_t("B in cpp_bin_float_50 (cross-check) vs 600-bit MPFR", "abs");
+    int signs = 0;
+    for (const auto& [base, first_negative] : {std::pair{"10000", 1707LL}, std::pair{"500000", 18438LL}, std::pair{"1000000", 27115LL}}) {
+        const std::vector<R> th_r = posenc_cli::standard_theta(R(T(base)), 128);
+        const std::vector<T> th_t = posenc_cli::standard_theta(T(base), 128);
+        std::vector<mp> th_ref;
+        for (int i = 0; i < 64; ++i) {
+            mp b(ref_bits), e(ref_bits);
+            mpfr_set_str(b, base, 10, MPFR_RNDN);  // exact: an integer
+            mpfr_set_si(e, -2 * i, MPFR_RNDN);
+            mpfr_div_si(e, e, 128, MPFR_RNDN);  // exact: -i/64
+            mpfr_pow(b, b, e, MPFR_RNDN);
+            th_ref.push_back(b);
+        }
+        std::vector<long long> ms = range(first_negative - 40, first_negative + 40, 1);
+        for (int k = 0; k < 300; ++k) ms.push_back(static_cast<long long>(std::exp(std::log(16777215.0) * k / 299.0)));
+        for (const long long m : ms) {
+            mp ref(ref_bits, 0), a(ref_bits);
+            for (const mp& t : th_ref) {
+                mpfr_mul_si(a, t, m, MPFR_RNDN);
+                mpfr_cos(a, a, MPFR_RNDN);
+                mpfr_add(ref, ref, a, MPFR_RNDN);
+            }
+            const R b_r = posenc_cli::b_exact(th_r, m);
+            const T b_t = posenc_cli::b_exact(th_t, m);
+            const auto abs_diff = [&](mpfr_srcptr x) {
+                mp d(ref_bits);
+                mpfr_sub(d, x, ref, MPFR_RNDN);
+                return std::fabs(mpfr_get_d(d, MPFR_RNDU));
+            };
+            tr_r.record(abs_diff(as_mp(b_r)), bound, fmt::format("base {} m={}", base, m));
+            tr_t.record(abs_diff(pt::exact(b_t).get()), bound, fmt::format("base {} m={}", base, m));
+            if (std::fabs(mpfr_get_d(ref, MPFR_RNDN)) > bound) {
+                const int want = mpfr_sgn(ref.get()) < 0 ? -1 : 1;
+                BOOST_TEST(((b_r < R(0)) ? -1 : 1) == want, "reference_50 sign at base " << base << " m=" << m);
+                BOOST_TEST(((b_t < T(0)) ? -1 : 1) == want, "cpp_bin_float_50 sign at base " << base << " m=" << m);
+                ++signs;
+            }
+        }
+        // the first negative m is where the tables put it, in both types
+        BOOST_TEST(posenc_cli::b_exact(th_r, first_negative) < R(0));
+        BOOST_TEST(posenc_cli::b_exact(th_r, first_negative - 1) >= R(0));
+        BOOST_TEST(posenc_cli::b_exact(th_t, first_negative) < T(0));
+    }
+    tr_r.report();
+    tr_t.report();
+    BOOST_TEST(signs > 1000);
+}
+
+// reference_50 (validate's, context's and min-base's type) gives cpp_bin_float_50's bits: the
+// frequencies of every rope type (as the twin: no sine or cosine), and the reference rotation
+// validate takes, (cos, sin) of m theta_i for head_dim 128, base 10^4, at validate's fixed positions
+// and 500 more up to 2^24, where MPFR's correctly rounded sin and cos can differ from posenc::math's
+// only within 2^-(2p-6) of a rounding boundary (work_type.hpp): exact equality expected.
+BOOST_AUTO_TEST_CASE(reference_50_bits) {
+    using R = posenc_cli::reference_50;
+    using T = pt::cpp_bin_float_50;
+    static_assert(md::own_sin_cos_are_correctly_rounded<R> && !md::own_sin_cos_are_correctly_rounded<T>);
+    int same = 0;
+    for (const posenc::rope_params<T>& p : twin_cases<T>()) {
+        std::optional<posenc::rope<T>> rt;
+        try {
+            rt.emplace(p);
+        } catch (const posenc::invalid_parameter&) {
+            continue;
+        }
+        same += count_same(rt->inv_freq(), posenc::rope<R>(posenc::rope_params_cast<R>(p)).inv_freq(), "reference_50 frequencies");
+    }
+    const posenc::rope<T> et{posenc::rope_params<T>{}};
+    const posenc::rope<R> er{posenc::rope_params_cast<R>(posenc::rope_params<T>{})};
+    std::vector<long long> positions = {0, 1, (1LL << 23) - 1, 1LL << 23, (1LL << 23) + 1, (1LL << 24) - 1, 1LL << 24};
+    std::mt19937_64 rng(3);
+    for (int k = 0; k < 500; ++k) positions.push_back(static_cast<long long>(rng() % (1ULL << 24)));
+    for (const long long m : positions) {
+        std::vector<T> xt(128, T(0));
+        std::vector<R> xr(128, R(0));
+        for (int i = 0; i < 64; ++i) {
+            xt[static_cast<std::size_t>(et.pair_indices(i).a)] = 1;
+            xr[static_cast<std::size_t>(er.pair_indices(i).a)] = 1;
+        }
+        et.apply(std::span<T>(xt), m);
+        er.apply(std::span<R>(xr), m);
+        same += count_same(xt, xr, fmt::format("rotation at m={}", m));
+    }
+    BOOST_TEST_MESSAGE(fmt::format("reference_50: {} values identical to cpp_bin_float_50's", same));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,10 +12,12 @@
 //
 // Signs are decided exactly: posenc::analysis::first_negative_b_scan runs in double (phase blocks of
 // 256 consecutive m, see analysis/b_sum.hpp for its error bound) and every m where its value is
-// below 1e-7 * max(1, m / 2^24) is re-evaluated at 50 digits (cpp_bin_float_50 theta_j and cosines,
-// errors below 1e-40); only that value's sign counts. The grid search of min-base is
+// below 1e-7 * max(1, m / 2^24) is re-evaluated at 50 digits (b_exact.hpp: 168-bit MPFR theta_j and
+// cosines, errors below 1e-36); only that value's sign counts. The grid search of min-base is
 // posenc::analysis::min_base_search; this file evaluates its bases in parallel.
+#include "b_exact.hpp"
 #include "common.hpp"
+#include "work_type.hpp"
 
 #include <posenc/analysis/b_sum.hpp>
 #include <posenc/analysis/min_base.hpp>
@@ -28,39 +30,29 @@ namespace posenc_cli {
 namespace {
 
 namespace pa = posenc::analysis;
-using big = mp::cpp_bin_float_50;
-
-/// B_{m,theta} at 50 digits: posenc::analysis's sum (eq. 9) of Boost's cosines of m theta rounded to
-/// 50 digits (an angle error below 2^-167 m, i.e. below 1e-43 for m < 2^24); Boost's cos is about 50
-/// times as fast as posenc::math's at this precision.
-big b_exact(const std::vector<big>& theta, long long m) {
-    const big mt = big(m);
-    std::vector<big> c;
-    c.reserve(theta.size());
-    for (const big& t : theta) c.push_back(mp::cos(big(mt * t)));
-    big value = 0;
-    pa::b_sum_rows<1>(c.data(), c.size(), &value);
-    return value;
-}
+using big = reference_50;                // the sign checks' type (b_exact.hpp)
+using big_text = mp::cpp_bin_float_50;  // the type their numbers are read in
 
 /// The frequencies of one encoding: in double for the scan, at 50 digits (computed on first use:
 /// they cost milliseconds and most scans never need them) for the sign checks.
 class thetas {
 public:
-    /// standard: theta_i = base^(-2i/dim) at 50 digits by Boost's pow (within a few ulps of 2^-167,
-    /// far below any |B| a sign could hinge on); otherwise posenc::rope<cpp_bin_float_50>'s frequencies.
+    /// standard: theta_i = base^(-2i/dim) at 50 digits by MPFR's pow (b_exact.hpp); otherwise
+    /// posenc::rope<cpp_bin_float_50>'s frequencies (computed in its twin: the same bits).
     thetas(encoding_options o, bool standard)
         : o_(std::move(o)), standard_(standard), fast_(make_rope<double>(o_, "double").inv_freq()) {}
     [[nodiscard]] const std::vector<double>& fast() const { return fast_; }
     [[nodiscard]] const std::vector<big>& exact() {
         if (!exact_) {
             if (standard_) {
-                const big b(o_.base());
-                std::vector<big> t;
-                for (int i = 0; i < o_.dim() / 2; ++i) t.push_back(mp::pow(b, big(-2 * i) / o_.dim()));
-                exact_ = std::move(t);
+                exact_ = standard_theta(big(big_text(o_.base())), o_.dim());
             } else {
-                exact_ = make_rope<big>(o_, "50").inv_freq();
+                // made in the twin (the same bits, limbs on the stack: faster than big's allocations)
+                using twin = twin_t<big_text>;
+                const posenc::rope<twin> r = make_rope<big_text, twin>(o_, "50");
+                std::vector<big> t;
+                for (const twin& x : r.inv_freq()) t.push_back(big(x));  // exact: the same width
+                exact_ = std::move(t);
             }
         }
         return *exact_;

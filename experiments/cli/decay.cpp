@@ -85,9 +85,10 @@ struct frequency_set {
     std::string description;
 };
 
-template <class T>
-frequency_set<T> frequencies(const decay_options& o) {
-    frequency_set<T> f;
+/// The frequencies, their parameters read at precision T, computed in C.
+template <class T, class C>
+frequency_set<C> frequencies_in(const decay_options& o) {
+    frequency_set<C> f;
     const auto check_1d_only = [&] {
         if (o.axis != "x") {
             throw usage_error("--axis: only for 2D encodings (--encoding rope2d-axial or rope2d-mixed) and M-RoPE (--mrope-section)");
@@ -97,14 +98,14 @@ frequency_set<T> frequencies(const decay_options& o) {
         if (o.encoding != "rope") throw usage_error("--encoding: sinusoidal-dot uses the sinusoidal encoding (--dim, --base) only");
         if (o.enc.variant() != "default") throw usage_error("--variant: sinusoidal-dot has no scaling variants");
         check_1d_only();
-        const T base = parse_number<T>(o.enc.base(), o.precision, o.enc.where("base"));
-        std::optional<posenc::sinusoidal<T>> s;
+        const C base = C(parse_number<T>(o.enc.base(), o.precision, o.enc.where("base")));
+        std::optional<posenc::sinusoidal<C>> s;
         try {
             s.emplace(o.enc.dim(), base);
         } catch (const posenc::invalid_parameter& e) {
             throw usage_error(fmt::format("{}: {}", option_name(e.parameter()), e.what()));
         }
-        for (int i = 0; i < o.enc.dim() / 2; ++i) f.w.push_back({s->theta(i), T(0)});
+        for (int i = 0; i < o.enc.dim() / 2; ++i) f.w.push_back({s->theta(i), C(0)});
         f.description = "sinusoidal theta_i = base^(-2i/dim)";
         return f;
     }
@@ -112,16 +113,16 @@ frequency_set<T> frequencies(const decay_options& o) {
         // M-RoPE: a distance r along the chosen axes is the offset r e (e in {0, 1}^3); pair i
         // turns by r e_axis(i) theta_i, so the pairs of the other axes keep angle 0 (frequency 0).
         const std::string axes = mrope_axes_of(o.axis);
-        const posenc::mrope<T> m = make_mrope<T>(o.enc, o.precision);
-        for (const T& t : m.inv_freq_along(axes)) f.w.push_back({t, T(0)});
+        const posenc::mrope<C> m = make_mrope<T, C>(o.enc, o.precision);
+        for (const C& t : m.inv_freq_along(axes)) f.w.push_back({t, C(0)});
         f.tail = m.head_dim() - m.rotary_dim();
         f.description = fmt::format("M-RoPE inv_freq of the pairs that follow {} (the others turn by 0)", axes);
         return f;
     }
     if (o.encoding == "rope") {
         check_1d_only();
-        const posenc::rope<T> r = make_rope<T>(o.enc, o.precision);
-        for (const T& t : r.inv_freq()) f.w.push_back({t, T(0)});
+        const posenc::rope<C> r = make_rope<T, C>(o.enc, o.precision);
+        for (const C& t : r.inv_freq()) f.w.push_back({t, C(0)});
         f.tail = r.head_dim() - r.rotary_dim();
         f.description = "RoPE inv_freq (HF transformers' rope_type and parameters)";
         return f;
@@ -131,28 +132,28 @@ frequency_set<T> frequencies(const decay_options& o) {
         throw usage_error(fmt::format("--axis: for 2D encodings one of x, y, diagonal, got '{}'", o.axis));
     }
     if (o.enc.variant() != "default") throw usage_error("--variant: 2D encodings have no scaling variants");
-    const T base = parse_number<T>(o.enc.base(), o.precision, o.enc.where("base"));
-    const T ux = (o.axis == "x" || o.axis == "diagonal") ? T(1) : T(0);
-    const T uy = (o.axis == "y" || o.axis == "diagonal") ? T(1) : T(0);
+    const C base = C(parse_number<T>(o.enc.base(), o.precision, o.enc.where("base")));
+    const C ux = (o.axis == "x" || o.axis == "diagonal") ? C(1) : C(0);
+    const C uy = (o.axis == "y" || o.axis == "diagonal") ? C(1) : C(0);
     try {
         if (o.encoding == "rope2d-axial") {
             const posenc::axial_order order =
                 o.axial_order == "x-then-y" ? posenc::axial_order::x_then_y : posenc::axial_order::y_then_x;
-            const posenc::rope2d_axial<T> e(o.enc.dim(), base, order);
-            const posenc::rope_axial<T>& ax = e.axial();
+            const posenc::rope2d_axial<C> e(o.enc.dim(), base, order);
+            const posenc::rope_axial<C>& ax = e.axial();
             for (int j = 0; j < ax.pairs(); ++j) {
                 const bool first = ax.axis_of_pair(j) == 0;
                 const bool is_x = first == (order == posenc::axial_order::x_then_y);
-                const T t = ax.theta()[static_cast<std::size_t>(j % ax.pairs_per_axis())];
-                f.w.push_back({T(t * (is_x ? ux : uy)), T(0)});
+                const C t = ax.theta()[static_cast<std::size_t>(j % ax.pairs_per_axis())];
+                f.w.push_back({C(t * (is_x ? ux : uy)), C(0)});
             }
             f.description = "axial 2D RoPE (pairs rotate with x or with y)";
         } else {
-            const T alpha = parse_number<T>(o.alpha, o.precision, "--alpha");
-            const posenc::rope2d_mixed<T> e = posenc::rope2d_mixed<T>::rope_vit_init(o.enc.dim(), base, alpha);
+            const C alpha = C(parse_number<T>(o.alpha, o.precision, "--alpha"));
+            const posenc::rope2d_mixed<C> e = posenc::rope2d_mixed<C>::rope_vit_init(o.enc.dim(), base, alpha);
             for (int j = 0; j < e.pairs(); ++j) {
-                const T a = T(e.theta_x()[static_cast<std::size_t>(j)] * ux);
-                const T b = T(e.theta_y()[static_cast<std::size_t>(j)] * uy);
+                const C a = C(e.theta_x()[static_cast<std::size_t>(j)] * ux);
+                const C b = C(e.theta_y()[static_cast<std::size_t>(j)] * uy);
                 f.w.push_back(md::two_sum(a, b));  // exact sum theta_x ux + theta_y uy
             }
             f.description = "RoPE-Mixed (rope-vit init_2d_freqs at --alpha): w = theta_x ux + theta_y uy";
@@ -161,6 +162,21 @@ frequency_set<T> frequencies(const decay_options& o) {
         throw usage_error(fmt::format("{}: {}", option_name(e.parameter()), e.what()));
     }
     return f;
+}
+
+/// The frequencies at precision T, computed in T's twin (the same bits, faster: work_type.hpp) and
+/// carried back exactly.
+template <class T>
+frequency_set<T> frequencies(const decay_options& o) {
+    using C = twin_t<T>;
+    if constexpr (std::is_same_v<C, T>) {
+        return frequencies_in<T, T>(o);
+    } else {
+        const frequency_set<C> c = frequencies_in<T, C>(o);
+        frequency_set<T> f{{}, c.tail, c.description};
+        for (const md::dd<C>& x : c.w) f.w.push_back({T(x.hi), T(x.lo)});  // exact: T's significand width
+        return f;
+    }
 }
 
 /// Seeded Gaussian query/key draws, shared by every distance (posenc/analysis/gaussian.hpp).

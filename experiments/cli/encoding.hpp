@@ -114,16 +114,17 @@ posenc::rope_params<T> rope_params_from(const encoding_options& o, std::string_v
     return p;
 }
 
-/// The RoPE of the options at precision T; an invalid parameter becomes a usage_error naming where
-/// its value came from (the option, or the config key).
-template <class T>
-posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision) {
+/// The RoPE of the options, its numbers read at precision T and computed in C (T itself, or a type
+/// that gives T's bits faster: work_type.hpp's twin_t); an invalid parameter becomes a usage_error
+/// naming where its value came from (the option, or the config key).
+template <class T, class C = T>
+posenc::rope<C> make_rope(const encoding_options& o, std::string_view precision) {
     if (o.text("mrope_interleaved") == "true" && o.text("mrope_section").empty()) {
         throw usage_error(fmt::format("{}: true needs an mrope_section (--mrope-section T,H,W)", o.where("mrope_interleaved")));
     }
     const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
     try {
-        return posenc::rope<T>(params);
+        return posenc::rope<C>(posenc::rope_params_cast<C>(params));
     } catch (const posenc::invalid_parameter& e) {
         throw usage_error(fmt::format("{}: {}", o.where(e.parameter()), e.what()));
     }
@@ -132,14 +133,14 @@ posenc::rope<T> make_rope(const encoding_options& o, std::string_view precision)
 /// Whether the options describe an M-RoPE (an mrope_section is given, by option or config).
 inline bool is_mrope(const encoding_options& o) { return !o.text("mrope_section").empty(); }
 
-/// The M-RoPE of the options at precision T (is_mrope(o) must hold); an invalid parameter (among
-/// them an mrope_section that does not sum to the rotated pairs) becomes a usage_error naming
-/// where its value came from.
-template <class T>
-posenc::mrope<T> make_mrope(const encoding_options& o, std::string_view precision) {
+/// The M-RoPE of the options (is_mrope(o) must hold), read at precision T and computed in C as
+/// make_rope's; an invalid parameter (among them an mrope_section that does not sum to the rotated
+/// pairs) becomes a usage_error naming where its value came from.
+template <class T, class C = T>
+posenc::mrope<C> make_mrope(const encoding_options& o, std::string_view precision) {
     const posenc::rope_params<T> params = rope_params_from<T>(o, precision);
     try {
-        return posenc::mrope<T>(params);
+        return posenc::mrope<C>(posenc::rope_params_cast<C>(params));
     } catch (const posenc::invalid_parameter& e) {
         throw usage_error(fmt::format("{}: {}", o.where(e.parameter()), e.what()));
     }

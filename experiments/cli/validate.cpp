@@ -14,9 +14,12 @@
 // half-split), Qwen3-VL-4B (128, 5e6, [24, 20, 20] interleaved, half-split), GLM-4.1V-9B (128,
 // partial 0.5, 1e4, [8, 12, 12] sectioned, interleaved pairs), Qwen3.5-27B (256, partial 0.25, 1e7,
 // [11, 11, 10] interleaved, half-split).
-// Reference: posenc::rope<cpp_bin_float_50> (theta_i of the variant at 50 digits, exact angle),
-// rope2d_axial<cpp_bin_float_50>, mrope<cpp_bin_float_50> and sinusoidal<cpp_bin_float_50>, through
-// their public apply/encode, and the rotation of the float inputs in 50-digit arithmetic.
+// Reference: posenc::rope (theta_i of the variant at 50 digits, exact angle), rope2d_axial, mrope and
+// sinusoidal at 50 digits, through their public apply/encode, and the rotation of the float inputs in
+// 50-digit arithmetic; the numbers are read as cpp_bin_float_50 and computed in reference_50
+// (work_type.hpp: MPFR at cpp_bin_float_50's 168 bits, the same roundings, MPFR's sin and cos), which
+// gives cpp_bin_float_50's bits but for sines and cosines within 2^-330 of a rounding boundary, about
+// 50 times as fast.
 // Metric (max_err_ulp, mean_err_ulp), per output pair: |y_hat - y| (Euclidean) / ulp(|x_pair|),
 // ulp of float, |x_pair| the input pair's norm. A table entry (cos, sin) is the rotation of the
 // unit pair (1, 0), so its unit is ulp(1) = 2^-23; a sinusoidal pair (sin, cos) likewise. (The
@@ -33,6 +36,7 @@
 // Rows are computed per token and combined in token order: the CSV does not depend on --threads.
 #include "common.hpp"
 #include "pipelines.hpp"
+#include "work_type.hpp"
 
 #include <posenc/encodings/mrope.hpp>
 #include <posenc/encodings/rope2d.hpp>
@@ -50,7 +54,8 @@
 namespace posenc_cli {
 namespace {
 
-using big = mp::cpp_bin_float_50;
+using big = reference_50;
+using big_text = mp::cpp_bin_float_50;  // the type the reference's numbers are read in
 namespace pk = posenc::kernels;
 
 const std::vector<std::string>& kernel_names() {
@@ -310,7 +315,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
 
     encoding_options enc = o.enc;
     enc.set("layout", "half-split");
-    const posenc::rope<big> ref = make_rope<big>(enc, "50");
+    const posenc::rope<big> ref = make_rope<big_text, big>(enc, "50");
     const posenc::rope<double> rd = make_rope<double>(enc, "double");
     if (is_mrope(o.enc)) (void)make_mrope<double>(o.enc, "double");  // a bad mrope_section is an error, whichever kernels run
     const std::vector<mrope_case> mcases = want("apply-mrope") ? mrope_cases(o.enc) : std::vector<mrope_case>{};
@@ -430,7 +435,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         if (dim % 4 != 0) {
             notes += fmt::format("# apply-2d: skipped (axial 2D RoPE needs dim divisible by 4, got {})\n", dim);
         } else {
-            const big base_b = parse_number<big>(o.enc.base(), "50", o.enc.where("base"));
+            const big base_b = big(parse_number<big_text>(o.enc.base(), "50", o.enc.where("base")));
             const double base_d = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
             const posenc::rope2d_axial<big> ref2(dim, base_b, posenc::axial_order::x_then_y);
             const pk::axial2d_frequencies f2(posenc::rope2d_axial<double>(dim, base_d, posenc::axial_order::x_then_y));
@@ -457,7 +462,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     std::string mrope_notes;
     for (std::size_t ci = 0; ci < mcases.size(); ++ci) {
         const mrope_case& mc = mcases[ci];
-        const posenc::mrope<big> mref = make_mrope<big>(mc.enc, "50");
+        const posenc::mrope<big> mref = make_mrope<big_text, big>(mc.enc, "50");
         const std::size_t mn = static_cast<std::size_t>(mref.pairs());
         const std::size_t mhd = static_cast<std::size_t>(mref.head_dim());
         const std::size_t mtokens = tokens_for(mn);
@@ -503,7 +508,7 @@ std::string validate(const validate_options& o, std::string_view command_line, b
     }
 
     if (want("sinusoidal-table")) {
-        const big base_b = parse_number<big>(o.enc.base(), "50", o.enc.where("base"));
+        const big base_b = big(parse_number<big_text>(o.enc.base(), "50", o.enc.where("base")));
         const double base_d = parse_number<double>(o.enc.base(), "double", o.enc.where("base"));
         const posenc::sinusoidal<big> ref_s(dim, base_b);
         pk::sinusoidal_table table;
@@ -524,7 +529,8 @@ std::string validate(const validate_options& o, std::string_view command_line, b
                        o.samples, o.heads, tokens, o.seed);
     csv += fmt::format("# kernels: {}\n# threads: {}\n# target: {} ({} doubles per vector)\n", o.kernels, threads, pk::current_target(),
                        pk::current_lanes());
-    csv += "# reference: posenc encodings at cpp_bin_float_50 (rope, rope2d_axial x-then-y, mrope, sinusoidal) on the same float inputs\n";
+    csv += "# reference: posenc encodings at 50 digits (rope, rope2d_axial x-then-y, mrope, sinusoidal) on the same float inputs, "
+           "in 168-bit MPFR (cpp_bin_float_50's roundings, MPFR's sin and cos)\n";
     csv += "# metric: per pair |y_hat - y| / ulp(|x_pair|) (float); table-build and sinusoidal-table: (cos, sin) as the unit pair (1, 0) rotated, in ulp(1)\n";
     csv += "# bounds: table-build 1, sinusoidal-table 1, apply-table 2, apply-fused 2, apply-2d 2, apply-mrope 2; fp32-* none\n";
     csv += "# position_bucket: lo..hi = [lo, hi) (the last includes 2^24); apply-2d by max(x, y), apply-mrope by max(t, h, w); layout 'none': layout-free\n";

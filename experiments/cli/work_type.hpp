@@ -5,8 +5,9 @@
 // with the limbs inside the number (allocate_stack: no allocation per temporary) and expression
 // templates (results written in place), at 191 and 384 bits, three and six 64-bit limbs, i.e. with
 // 23 and 50 guard bits; each result is rounded to the printed type once, to nearest (narrow). The
-// inputs (frequencies, Gaussian draws) are still made at the printed type and carried over exactly,
-// so the rows are those of the printed type's frequencies, as at every other precision. A value
+// inputs (frequencies, Gaussian draws) are made at the printed type (the frequencies in its twin,
+// below: the same bits) and carried over exactly, so the rows are those of the printed type's
+// frequencies, as at every other precision. A value
 // computed within e of the exact one rounds to the correctly rounded value unless the exact value
 // lies within e of a rounding boundary; decay.cpp states e for its quantities. MPFR's sqrt, sin and
 // cos (correctly rounded) serve posenc::math at these types (the opt-ins at the end).
@@ -29,6 +30,10 @@ namespace wt {
 namespace mp = boost::multiprecision;
 using work_50 = mp::number<mp::mpfr_float_backend<57, mp::allocate_stack>, mp::et_on>;
 using work_100 = mp::number<mp::mpfr_float_backend<115, mp::allocate_stack>, mp::et_on>;
+using twin_50 = mp::number<mp::mpfr_float_backend<50, mp::allocate_stack>, mp::et_off>;
+using twin_100 = mp::number<mp::mpfr_float_backend<100, mp::allocate_stack>, mp::et_off>;
+// the same width again, as a distinct type (the limbs allocated) that may opt in to MPFR's sin and cos
+using twin_trig_50 = mp::number<mp::mpfr_float_backend<50, mp::allocate_dynamic>, mp::et_off>;
 }  // namespace wt
 
 template <class T>
@@ -54,6 +59,45 @@ inline constexpr int guard_bits = std::numeric_limits<work_t<T>>::digits - std::
 
 static_assert(std::numeric_limits<wt::work_50>::digits == 191 && guard_bits<boost::multiprecision::cpp_bin_float_50> == 23);
 static_assert(std::numeric_limits<wt::work_100>::digits == 384 && guard_bits<boost::multiprecision::cpp_bin_float_100> == 50);
+
+/// The twin of printed type T: MPFR at exactly T's significand width (168 and 334 bits), without
+/// expression templates. cpp_bin_float rounds the result of each + - * / once, to nearest with ties
+/// to even (Boost 1.81 cpp_bin_float.hpp, copy_and_round and the tie checks of eval_divide), as MPFR
+/// does in MPFR_RNDN (MPFR manual, 4.4 Rounding); neither has subnormals, and both types evaluate
+/// one operation at a time (cpp_bin_float_50/100 are et_off, and so are the twins: no fused
+/// multiply-add). posenc::math and the frequency functions are built from those operations alone
+/// (posenc/concepts.hpp; no opt-in is declared for the twins), so the twin computes T's bits
+/// wherever values stay inside T's exponent range, in about 2/3 of the time; the runners make the
+/// frequencies in it from parameters parsed at T and carry them back exactly
+/// (tests/test_work_type.cpp compares both types' frequencies bit for bit). Every other precision
+/// is its own twin.
+template <class T>
+struct twin_type {
+    using type = T;
+};
+template <>
+struct twin_type<boost::multiprecision::cpp_bin_float_50> {
+    using type = wt::twin_50;
+};
+template <>
+struct twin_type<boost::multiprecision::cpp_bin_float_100> {
+    using type = wt::twin_100;
+};
+
+template <class T>
+using twin_t = typename twin_type<T>::type;
+
+static_assert(std::numeric_limits<wt::twin_50>::digits == std::numeric_limits<boost::multiprecision::cpp_bin_float_50>::digits);
+static_assert(std::numeric_limits<wt::twin_100>::digits == std::numeric_limits<boost::multiprecision::cpp_bin_float_100>::digits);
+
+/// The reference type of `posenc validate`, `context` and `min-base` (printed type cpp_bin_float_50):
+/// twin_t's arithmetic, with MPFR's sin and cos (correctly rounded; opt-in at the end). posenc::math's
+/// sin and cos at cpp_bin_float_50 are the correctly rounded values too, except where the true value
+/// lies within 2^-(2p-6) of a rounding boundary (posenc/math/trig.hpp; p = 168), so this type gives
+/// cpp_bin_float_50's bits for everything posenc::math computes except there (each such value is the
+/// correctly rounded neighbour, within the same bound); tests/test_work_type.cpp compares them.
+using reference_50 = wt::twin_trig_50;
+static_assert(std::numeric_limits<reference_50>::digits == std::numeric_limits<boost::multiprecision::cpp_bin_float_50>::digits);
 
 /// x in the working type W: exact (W holds every significand bit of T, and MPFR's exponent range
 /// holds T's).
@@ -96,3 +140,5 @@ template <>
 inline constexpr bool posenc::math::own_sin_cos_are_correctly_rounded<posenc_cli::wt::work_50> = true;
 template <>
 inline constexpr bool posenc::math::own_sin_cos_are_correctly_rounded<posenc_cli::wt::work_100> = true;
+template <>
+inline constexpr bool posenc::math::own_sin_cos_are_correctly_rounded<posenc_cli::reference_50> = true;

@@ -302,6 +302,26 @@ constexpr void check_range(const info& row, const V& value) {
 
 }  // namespace params
 
+/// p with every real parameter converted to U (each number by U's conversion from T: exact when U
+/// holds every value of T, as a wider type or one of the same significand and a wider exponent
+/// range does), every other parameter copied.
+template <Real U, Real T>
+[[nodiscard]] rope_params<U> rope_params_cast(const rope_params<T>& p) {
+    rope_params<U> q;
+#define POSENC_ROPE_CAST(field, kind_, def, keys, cli, used, valid, help)                     \
+    if constexpr (params::kind::kind_ == params::kind::real) {                                  \
+        q.field = U(p.field);                                                                   \
+    } else if constexpr (params::kind::kind_ == params::kind::real_list) {                      \
+        q.field.clear();                                                                        \
+        for (const T& x : p.field) q.field.push_back(U(x));                                     \
+    } else {                                                                                    \
+        q.field = p.field;                                                                      \
+    }
+    POSENC_ROPE_PARAMETERS(POSENC_ROPE_CAST)
+#undef POSENC_ROPE_CAST
+    return q;
+}
+
 /// Checks every parameter against its row's range (relations between parameters, such as
 /// beta_fast >= beta_slow, are checked by the frequency function that reads them).
 template <Real T>
