@@ -292,7 +292,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(decay_against_mpfr, P, precisions) {
     pt::bound_tracker old_v(fmt::format("V in {} (cross-check) vs reference", pt::type_name<T>()), "eps");
     const double bound_v = (n + 1) * (117 + n), bound_b = n * (116 + n);
     int rounded_ok = 0, near_midpoint = 0, closer_or_equal = 0;
+    int checked_rows = 0;
     for (std::size_t k = 0; k < rows.size(); ++k) {
+        // The runs are computed whole (the recurrences and re-anchors as the runner does them); the
+        // 600-bit reference, the costly part, is taken at the rows where the recurrence error peaks
+        // (the last 32 of each 256-row block, before a re-anchor), just after each re-anchor, at the
+        // start, and at every 5th row elsewhere (and at every row of the list).
+        const long long idx = k < 600 ? static_cast<long long>(k) : (k < 899 ? static_cast<long long>(k - 600) : -1);
+        const bool keep = idx < 0 || idx < 16 || idx % 256 >= 224 || idx % 256 < 8 || idx % 5 == 0;
+        if (!keep) continue;
+        ++checked_rows;
         const auto [v_ref, b_ref] = ref_values(rows[k], theta);
         pre_v.record(eps_diff(as_mp(v_w[k]), v_ref, bits<W>), bound_v, fmt::format("r={}", rows[k]));
         pre_b.record(eps_diff(as_mp(b_w[k]), b_ref, bits<W>), bound_b, fmt::format("r={}", rows[k]));
@@ -322,7 +331,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(decay_against_mpfr, P, precisions) {
     BOOST_TEST_MESSAGE(fmt::format("{}: {} values correctly rounded, {} within the bound of a midpoint, {} at least as close "
                                    "as cpp_bin_float",
                                    pt::type_name<T>(), rounded_ok, near_midpoint, closer_or_equal));
-    BOOST_TEST(rounded_ok + near_midpoint == static_cast<int>(2 * rows.size()));
+    BOOST_TEST(rounded_ok + near_midpoint == 2 * checked_rows);
+    BOOST_TEST(checked_rows >= 300);
 }
 
 /// x and y hold the same number (y of the twin type, x of the printed type): compared in MPFR, not
