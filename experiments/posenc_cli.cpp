@@ -15,8 +15,12 @@
 // file in the same directory, then rename; an interrupted run leaves no file); without it, to
 // standard output.
 //
-// Exit status: 0 success, 1 input/output error, 2 bad command line (the message names the
-// argument), 3 validate found a kernel beyond its error bound, 130 interrupted (SIGINT/SIGTERM; nothing written).
+// Exit status: 0 success, 1 input/output error (a full disk or a file-size limit included: the
+// temporary file is removed, an existing --out file kept), 2 bad command line (the message names the
+// argument), 3 validate found a kernel beyond its error bound, 130 interrupted (SIGINT/SIGTERM;
+// nothing written). Killed (SIGKILL) mid-run, --out is the old file or absent, never partial (the
+// temporary file stays: nothing runs after SIGKILL). A closed standard output (`| head`) ends the
+// run by SIGPIPE, silently.
 #include "cli/common.hpp"
 
 #include <cstdio>

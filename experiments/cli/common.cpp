@@ -309,6 +309,11 @@ void install_interrupt_handlers() {
     sa.sa_flags = 0;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    // A file-size limit (ulimit -f) reached while writing --out: without this, SIGXFSZ would end the
+    // process at once, leaving its temporary file; ignored, the write fails with EFBIG, which the
+    // output path reports as an I/O error (exit 1) after removing the temporary file, as it does
+    // for a full disk (ENOSPC).
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 bool interrupted() { return g_interrupted != 0; }

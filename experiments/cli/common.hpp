@@ -271,7 +271,10 @@ shard parse_shard(std::string_view text);
 // Threads, progress, interruption
 // ----------------------------------------------------------------------------------------------
 
-/// Installs SIGINT/SIGTERM handlers that only set a flag (idempotent).
+/// Installs SIGINT/SIGTERM handlers that only set a flag, and ignores SIGXFSZ so that a file-size
+/// limit fails the write instead of killing the process (idempotent). SIGPIPE keeps its default: a
+/// reader that closes standard output early (`posenc decay ... | head`) ends the run at once and
+/// silently, as for any Unix filter.
 void install_interrupt_handlers();
 /// True once SIGINT or SIGTERM arrived.
 bool interrupted();

@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -368,21 +369,37 @@ def body(text):
 
 
 def check_shards(r):
+    """Determinism: every subcommand that splits its work (--threads, --shard) gives the same rows for
+    1, 2 and 3 threads, and its shards concatenate to the unsharded rows (validate has no --shard:
+    threads only; the others do not split their work)."""
     cases = [
         ["decay", "--quantity", "roformer-bound", "--dim", "32", "--distances", "0:1000,5000:6000:7,log:1:100000:50"],
+        ["decay", "--quantity", "roformer-bound", "--dim", "32", "--distances", "0:300,1000:1100:3", "--precision", "50"],
+        ["decay", "--quantity", "b-sum", "--dim", "64", "--distances", "0:2000,log:1:1000000:40", "--variant", "yarn",
+         "--factor", "4", "--original-max-position-embeddings", "4096"],
+        ["decay", "--quantity", "sinusoidal-dot", "--dim", "64", "--distances", "0:700"],
         ["decay", "--quantity", "gaussian", "--dim", "16", "--distances", "0:300", "--samples", "20"],
+        ["decay", "--quantity", "b-sum", "--dim", "64", "--distances", "0:500", "--encoding", "rope2d-axial", "--axis", "diagonal"],
         ["context", "--dim", "64", "--bases", "1000,2000,5000,10000,20000"],
         ["min-base", "--dim", "64", "--context", "64,128,256,512,1024"],
         ["precision", "--dim", "32", "--positions", "log:1:100000:11"],
     ]
     for args in cases:
-        whole = body(r.run(*args).stdout)
+        whole = body(r.run(*args, "--threads", "1").stdout)
+        expect(len(whole) > 1, f"{' '.join(args)}: no rows")
+        for t in ("2", "3"):
+            expect(body(r.run(*args, "--threads", t).stdout) == whole, f"{' '.join(args)}: {t} threads change the rows")
         for n in (2, 3, 7):
             parts = []
             for i in range(n):
-                parts += body(r.run(*args, "--shard", f"{i}/{n}").stdout)
-            expect(parts == whole, f"{args[0]}: {n} shards do not concatenate to the unsharded rows")
-    print("shards concatenate to the unsharded output")
+                parts += body(r.run(*args, "--shard", f"{i}/{n}", "--threads", "2").stdout)
+            expect(parts == whole, f"{' '.join(args)}: {n} shards do not concatenate to the unsharded rows")
+    small = ["validate", "--samples", "3000", "--kernels", "table-build,apply-fused,apply-mrope"]
+    one = body(r.run(*small, "--threads", "1").stdout)
+    for t in ("2", "3"):
+        expect(body(r.run(*small, "--threads", t).stdout) == one, f"validate: {t} threads change the rows")
+    print(f"{len(cases)} runs: the same rows for 1, 2 and 3 threads, shards (2, 3, 7) concatenate to them; validate: "
+          "the same rows for 1, 2 and 3 threads")
 
 
 def check_interrupt(r):
@@ -397,6 +414,77 @@ def check_interrupt(r):
     expect(os.listdir(r.work) == [], f"interrupted run left files: {os.listdir(r.work)}")
     expect(b"interrupted" in err, f"message: {err!r}")
     print("SIGINT: exit 130, no file, no temporary file")
+
+
+def check_crash_safe(r):
+    """Killed with SIGKILL mid-run, --out is the old file or absent, never partial; a file-size limit
+    (ulimit -f: the full-disk case) gives exit 1, a message naming --out, no file and no temporary
+    file; a reader closing standard output early ends the run at once (SIGPIPE), silently."""
+    long_run = ["decay", "--quantity", "roformer-bound", "--distances", "0:3000000", "--precision", "100", "--threads", "1"]
+
+    def temporaries():
+        return sorted(f for f in os.listdir(r.work) if ".tmp-" in f)
+
+    # SIGKILL: an existing file is kept bit for bit; a new one never appears
+    for existing in (True, False):
+        out = os.path.join(r.work, "kept.csv")
+        if existing:
+            with open(out, "w") as f:
+                f.write("old contents\n")
+        elif os.path.exists(out):
+            os.remove(out)
+        p = subprocess.Popen([r.posenc, *long_run, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        expect(p.poll() is None, "the long run finished before it could be killed")
+        expect(temporaries() != [], "no temporary file while the run writes (is --out written in place?)")
+        p.kill()
+        p.communicate(timeout=60)
+        expect(p.returncode == -signal.SIGKILL, f"killed run: status {p.returncode}")
+        if existing:
+            with open(out) as f:
+                expect(f.read() == "old contents\n", "SIGKILL mid-run changed the existing --out file")
+        else:
+            expect(not os.path.exists(out), "SIGKILL mid-run left a (partial) --out file")
+        for t in temporaries():  # what SIGKILL leaves: posenc's own temporary, never the target
+            os.remove(os.path.join(r.work, t))
+
+    # a file-size limit of 64 KiB (the decay CSV below is about 3 MB): exit 1, nothing left
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, 64 << 10))
+
+    for existing in (True, False):
+        out = os.path.join(r.work, "full.csv")
+        if existing:
+            with open(out, "w") as f:
+                f.write("old contents\n")
+        elif os.path.exists(out):
+            os.remove(out)
+        p = subprocess.run([r.posenc, "decay", "--quantity", "roformer-bound", "--distances", "0:100000", "--out", out],
+                           capture_output=True, text=True, preexec_fn=limit, timeout=120)
+        expect(p.returncode == 1, f"file-size limit: exit status {p.returncode}, expected 1 ({p.stderr.strip()})")
+        expect("--out" in p.stderr and "File too large" in p.stderr, f"file-size limit: message {p.stderr.strip()!r}")
+        expect(temporaries() == [], f"file-size limit left {temporaries()}")
+        if existing:
+            with open(out) as f:
+                expect(f.read() == "old contents\n", "a failed write changed the existing --out file")
+        else:
+            expect(not os.path.exists(out), "a failed write left an --out file")
+
+    # closed pipe: the reader takes one line and goes; the run must end promptly and silently
+    t0 = time.monotonic()
+    p = subprocess.Popen([r.posenc, "decay", "--quantity", "roformer-bound", "--distances", "0:20000000", "--threads", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    p.wait(timeout=60)
+    elapsed = time.monotonic() - t0
+    expect(first.startswith(b"#"), f"first line {first!r}")
+    expect(p.returncode == -signal.SIGPIPE, f"closed pipe: status {p.returncode}, expected SIGPIPE")
+    expect(err == b"", f"closed pipe: stderr {err!r}")
+    expect(elapsed < 30, f"closed pipe: the run went on for {elapsed:.1f} s")
+    print("SIGKILL: old file kept / no file; file-size limit: exit 1, no file, no temporary; closed pipe: SIGPIPE, "
+          f"silent, {elapsed:.2f} s")
 
 
 def check_bad_args(r):
