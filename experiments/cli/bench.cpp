@@ -70,39 +70,6 @@ posenc::mrope<double> bench_mrope(const bench_options& o, int head_dim, posenc::
     return make_mrope<double>(e, "double");
 }
 
-struct shape {
-    int tokens;
-    int heads;
-    int head_dim;
-    [[nodiscard]] std::string text() const { return fmt::format("{}x{}x{}", tokens, heads, head_dim); }
-};
-
-shape parse_shape(const std::string& s) {
-    shape sh{};
-    std::vector<long long> v;
-    std::string_view rest = s;
-    while (true) {
-        const std::size_t x = rest.find('x');
-        const std::string_view part = rest.substr(0, x);
-        long long n = 0;
-        const auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
-        if (part.empty() || ec != std::errc{} || p != part.data() + part.size()) v.push_back(-1);
-        else v.push_back(n);
-        if (x == std::string_view::npos) break;
-        rest.remove_prefix(x + 1);
-    }
-    if (v.size() != 3 || v[0] < 1 || v[1] < 1 || v[2] < 2 || v[2] % 2 != 0 || v[0] > (1 << 24) || v[1] > 4096 || v[2] > 65536 ||
-        v[0] * v[1] * v[2] > (1LL << 30)) {
-        throw usage_error(fmt::format("--shapes: '{}' is not TOKENSxHEADSxHEAD_DIM (tokens 1..2^24, heads 1..4096, an even head_dim "
-                                      "2..65536, at most 2^30 floats per tensor)",
-                                      s));
-    }
-    sh.tokens = static_cast<int>(v[0]);
-    sh.heads = static_cast<int>(v[1]);
-    sh.head_dim = static_cast<int>(v[2]);
-    return sh;
-}
-
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const std::size_t n = v.size();
@@ -156,10 +123,10 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     pk::use_target(o.target);
     if (o.runs < 20 || o.runs > 100000) throw usage_error("--runs: must be in [20, 100000] (medians of at least 20 runs)");
     if (o.warmup < 0 || o.warmup > 1000) throw usage_error("--warmup: must be in [0, 1000]");
-    std::vector<shape> shapes;
-    for (const std::string& s : split_list(o.shapes, "--shapes")) shapes.push_back(parse_shape(s));
+    std::vector<tensor_shape> shapes;
+    for (const std::string& s : split_list(o.shapes, "--shapes")) shapes.push_back(parse_tensor_shape(s));
     if (!o.enc.config.empty() && o.shapes == bench_options{}.shapes) {
-        for (shape& sh : shapes) sh.head_dim = o.enc.dim();  // the model's head size in the default shapes
+        for (tensor_shape& sh : shapes) sh.head_dim = o.enc.dim();  // the model's head size in the default shapes
     }
     std::vector<unsigned> thread_counts;
     for (const std::string& s : split_list(o.threads, "--threads")) {
@@ -188,7 +155,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     if (!(base > 1) || !std::isfinite(base)) throw usage_error(fmt::format("{}: must be a finite number > 1", o.enc.where("base")));
     (void)bench_rope(o, shapes.front().head_dim, posenc::pair_layout::half_split);  // parameters checked before timing
     if (std::find(kernels.begin(), kernels.end(), "apply-mrope") != kernels.end()) {
-        for (const shape& sh : shapes) (void)bench_mrope(o, sh.head_dim, posenc::pair_layout::half_split);
+        for (const tensor_shape& sh : shapes) (void)bench_mrope(o, sh.head_dim, posenc::pair_layout::half_split);
     }
 
     std::string body;
@@ -196,7 +163,7 @@ std::string bench(const bench_options& o, std::string_view command_line) {
     for (const std::string& k : kernels) total += (k == "apply-table" || k == "apply-fused" || k == "apply-mrope" ? 2 : 1);
     total *= static_cast<long long>(thread_counts.size() * shapes.size());
     progress bar("posenc bench", total, o.quiet);
-    for (const shape& sh : shapes) {
+    for (const tensor_shape& sh : shapes) {
         const std::size_t size = static_cast<std::size_t>(sh.tokens) * static_cast<std::size_t>(sh.heads) * static_cast<std::size_t>(sh.head_dim);
         std::vector<float> q(size), k(size), qo(size), ko(size);
         std::mt19937 g(1);

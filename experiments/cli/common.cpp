@@ -102,6 +102,15 @@ bool has_nonzero_digit(std::string_view s) {
     return false;
 }
 
+bool huge_exponent(std::string_view s) {
+    const std::size_t e = s.find_first_of("eE");
+    if (e == std::string_view::npos) return false;
+    std::string_view x = s.substr(e + 1);
+    if (!x.empty() && (x.front() == '+' || x.front() == '-')) x.remove_prefix(1);
+    while (!x.empty() && x.front() == '0') x.remove_prefix(1);
+    return x.size() > 9;
+}
+
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -182,7 +191,7 @@ std::vector<std::string_view> split_colons(std::string_view s) {
 }  // namespace
 
 std::vector<long long> parse_index_spec(std::string_view text, std::string_view option, long long min_value,
-                                        long long max_value) {
+                                        long long max_value, long long max_values) {
     std::vector<long long> values;
     const auto check = [&](long long v, std::string_view item) {
         if (v < min_value || v > max_value) {
@@ -192,8 +201,8 @@ std::vector<long long> parse_index_spec(std::string_view text, std::string_view 
     };
     const auto push = [&](long long v, std::string_view item) {
         check(v, item);
-        if (static_cast<long long>(values.size()) >= max_spec_values) {
-            throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_spec_values));
+        if (static_cast<long long>(values.size()) >= max_values) {
+            throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_values));
         }
         values.push_back(v);
     };
@@ -210,8 +219,8 @@ std::vector<long long> parse_index_spec(std::string_view text, std::string_view 
             const long long b = parse_integer(parts[2], item, option);
             const long long n = parse_integer(parts[3], item, option);
             if (a < 1 || b < a) throw usage_error(fmt::format("{}: '{}': log:a:b:n needs 1 <= a <= b", option, item));
-            if (n < 2 || n > max_spec_values) {
-                throw usage_error(fmt::format("{}: '{}': log:a:b:n needs 2 <= n <= {}", option, item, max_spec_values));
+            if (n < 2 || n > max_values) {
+                throw usage_error(fmt::format("{}: '{}': log:a:b:n needs 2 <= n <= {}", option, item, max_values));
             }
             check(a, item);
             check(b, item);
@@ -245,8 +254,8 @@ std::vector<long long> parse_index_spec(std::string_view text, std::string_view 
             if (b < a) throw usage_error(fmt::format("{}: '{}': a range a:b needs a <= b", option, item));
             check(a, item);
             check(b, item);
-            if ((b - a) / step + 1 + static_cast<long long>(values.size()) > max_spec_values) {
-                throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_spec_values));
+            if ((b - a) / step + 1 + static_cast<long long>(values.size()) > max_values) {
+                throw usage_error(fmt::format("{}: '{}' expands to more than {} values", option, text, max_values));
             }
             values.reserve(values.size() + static_cast<std::size_t>((b - a) / step + 1));
             for (long long v = a;; v += step) {
@@ -508,6 +517,28 @@ void emit(const std::vector<std::string>& pieces, const std::string& out) {
     csv_output sink(out);
     for (const std::string& piece : pieces) sink.write(piece);
     sink.commit();
+}
+
+tensor_shape parse_tensor_shape(std::string_view text) {
+    std::vector<long long> v;
+    std::string_view rest = text;
+    while (v.size() <= 3) {  // a fourth part is already an error
+        const std::size_t x = rest.find('x');
+        const std::string_view part = rest.substr(0, x);
+        long long n = 0;
+        const auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+        v.push_back(part.empty() || ec != std::errc{} || p != part.data() + part.size() ? -1 : n);
+        if (x == std::string_view::npos) break;
+        rest.remove_prefix(x + 1);
+    }
+    // the product is formed only once each factor is in range (at most 2^24 2^12 2^16 = 2^52)
+    if (v.size() != 3 || v[0] < 1 || v[1] < 1 || v[2] < 2 || v[2] % 2 != 0 || v[0] > (1 << 24) || v[1] > 4096 || v[2] > 65536 ||
+        v[0] * v[1] * v[2] > (1LL << 30)) {
+        throw usage_error(fmt::format("--shapes: '{}' is not TOKENSxHEADSxHEAD_DIM (tokens 1..2^24, heads 1..4096, an even head_dim "
+                                      "2..65536, at most 2^30 floats per tensor)",
+                                      text));
+    }
+    return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2])};
 }
 
 std::string metadata_header(std::string_view subcommand, std::string_view command_line) {

@@ -151,6 +151,11 @@ std::vector<std::string> split_list(std::string_view whole, std::string_view opt
 bool is_decimal(std::string_view s);
 bool is_special(std::string_view s);
 bool has_nonzero_digit(std::string_view s);
+/// True for a decimal number whose exponent has more than 9 significant digits (|e| >= 10^9): its
+/// value overflows or underflows every type (cpp_bin_float_50/100 reach 10^(+-6.46e8)),
+/// and Boost 1.81's cpp_bin_float text parser overflows a signed integer reading such an exponent
+/// (undefined behaviour, found by fuzz_cli), so parse_number decides these without it.
+bool huge_exponent(std::string_view s);
 
 #if defined(__SIZEOF_FLOAT128__) && defined(__GNUC__) && !defined(__clang__)
 /// `text` rounded to nearest binary128 (MPFR at 113 bits; correctly rounded except for results in
@@ -182,6 +187,10 @@ T parse_number(const std::string& text, std::string_view precision, std::string_
         }
         return value;
     } else if constexpr (!is_float128<T>) {
+        if (!special && huge_exponent(text)) {
+            if (has_nonzero_digit(text)) throw out_of_range();
+            return text.front() == '-' ? -T(0) : T(0);
+        }
         T value;
         try {
             value = T(text);
@@ -251,9 +260,10 @@ inline constexpr long long max_spec_values = 100'000'000;
 /// Expands a comma list of items, each an integer, `a:b` (a to b inclusive, step 1), `a:b:step`
 /// (a, a + step, ... <= b) or `log:a:b:n` (n values a (b/a)^(k/(n-1)), k = 0 .. n-1, rounded to the
 /// nearest integer, duplicates removed, so possibly fewer than n; 1 <= a <= b). Values keep the
-/// order written; every value lies in [min_value, max_value]. Errors name `option`.
+/// order written; every value lies in [min_value, max_value]; at most max_values of them (checked
+/// before any is made). Errors name `option`.
 std::vector<long long> parse_index_spec(std::string_view text, std::string_view option, long long min_value,
-                                        long long max_value);
+                                        long long max_value, long long max_values = max_spec_values);
 
 /// --shard i/N: 0 <= i < N.
 struct shard {
@@ -266,6 +276,18 @@ struct shard {
 };
 
 shard parse_shard(std::string_view text);
+
+/// A kernel benchmark's tensor shape, --shapes TOKENSxHEADSxHEAD_DIM.
+struct tensor_shape {
+    int tokens = 0;
+    int heads = 0;
+    int head_dim = 0;
+    [[nodiscard]] std::string text() const { return fmt::format("{}x{}x{}", tokens, heads, head_dim); }
+};
+
+/// TOKENSxHEADSxHEAD_DIM with tokens in [1, 2^24], heads in [1, 4096], an even head_dim in
+/// [2, 65536] and at most 2^30 floats per tensor; usage_error naming --shapes otherwise.
+tensor_shape parse_tensor_shape(std::string_view text);
 
 // ----------------------------------------------------------------------------------------------
 // Threads, progress, interruption

@@ -499,6 +499,11 @@ def check_bad_args(r):
         (["decay", "--quantity", "b-sum", "--distances", "0:1", "--precision", "float256"], "--precision"),
         (["decay", "--quantity", "b-sum", "--distances", "0:1", "--dim", "7"], "--dim"),
         (["decay", "--quantity", "b-sum", "--distances", "0:1", "--base", "1"], "--base"),
+        # an exponent of 10^9 or more (Boost's cpp_bin_float parser would overflow reading it: fuzz_cli)
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--base", "1e+3456789789012340968", "--precision", "50"], "--base"),
+        (["decay", "--quantity", "b-sum", "--distances", "0:1", "--base", "1e-3456789789012340968", "--precision", "100"], "--base"),
+        (["bench", "--shapes", "1x2x3x4"], "--shapes"),
+        (["bench", "--shapes", "100000000x1000x128"], "--shapes"),
         (["decay", "--quantity", "b-sum", "--distances", "0:1", "--shard", "3/3"], "--shard"),
         (["decay", "--quantity", "b-sum", "--distances", "0:1", "--shard", "a/b"], "--shard"),
         (["decay", "--quantity", "gaussian", "--distances", "0:1", "--samples", "1"], "--samples"),
