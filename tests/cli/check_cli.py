@@ -425,14 +425,26 @@ def check_crash_safe(r):
     def temporaries():
         return sorted(f for f in os.listdir(r.work) if ".tmp-" in f)
 
-    # SIGKILL: an existing file is kept bit for bit; a new one never appears
-    for existing in (True, False):
-        out = os.path.join(r.work, "kept.csv")
+    def prepare(name, existing):
+        """The --out path, holding "old contents" or absent."""
+        out = os.path.join(r.work, name)
         if existing:
             with open(out, "w") as f:
                 f.write("old contents\n")
         elif os.path.exists(out):
             os.remove(out)
+        return out
+
+    def untouched(out, existing, what):
+        if existing:
+            with open(out) as f:
+                expect(f.read() == "old contents\n", f"{what} changed the existing --out file")
+        else:
+            expect(not os.path.exists(out), f"{what} left a (partial) --out file")
+
+    # SIGKILL: an existing file is kept bit for bit; a new one never appears
+    for existing in (True, False):
+        out = prepare("kept.csv", existing)
         p = subprocess.Popen([r.posenc, *long_run, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(1.0)
         expect(p.poll() is None, "the long run finished before it could be killed")
@@ -440,11 +452,7 @@ def check_crash_safe(r):
         p.kill()
         p.communicate(timeout=60)
         expect(p.returncode == -signal.SIGKILL, f"killed run: status {p.returncode}")
-        if existing:
-            with open(out) as f:
-                expect(f.read() == "old contents\n", "SIGKILL mid-run changed the existing --out file")
-        else:
-            expect(not os.path.exists(out), "SIGKILL mid-run left a (partial) --out file")
+        untouched(out, existing, "SIGKILL mid-run")
         for t in temporaries():  # what SIGKILL leaves: posenc's own temporary, never the target
             os.remove(os.path.join(r.work, t))
 
@@ -453,22 +461,13 @@ def check_crash_safe(r):
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, 64 << 10))
 
     for existing in (True, False):
-        out = os.path.join(r.work, "full.csv")
-        if existing:
-            with open(out, "w") as f:
-                f.write("old contents\n")
-        elif os.path.exists(out):
-            os.remove(out)
+        out = prepare("full.csv", existing)
         p = subprocess.run([r.posenc, "decay", "--quantity", "roformer-bound", "--distances", "0:100000", "--out", out],
                            capture_output=True, text=True, preexec_fn=limit, timeout=120)
         expect(p.returncode == 1, f"file-size limit: exit status {p.returncode}, expected 1 ({p.stderr.strip()})")
         expect("--out" in p.stderr and "File too large" in p.stderr, f"file-size limit: message {p.stderr.strip()!r}")
         expect(temporaries() == [], f"file-size limit left {temporaries()}")
-        if existing:
-            with open(out) as f:
-                expect(f.read() == "old contents\n", "a failed write changed the existing --out file")
-        else:
-            expect(not os.path.exists(out), "a failed write left an --out file")
+        untouched(out, existing, "a failed write")
 
     # closed pipe: the reader takes one line and goes; the run must end promptly and silently
     t0 = time.monotonic()
