@@ -36,22 +36,15 @@ using twin_100 = mp::number<mp::mpfr_float_backend<100, mp::allocate_stack>, mp:
 using twin_trig_50 = mp::number<mp::mpfr_float_backend<50, mp::allocate_dynamic>, mp::et_off>;
 }  // namespace wt
 
-template <class T>
-struct work_type {
-    using type = T;
-};
-template <>
-struct work_type<boost::multiprecision::cpp_bin_float_50> {
-    using type = wt::work_50;
-};
-template <>
-struct work_type<boost::multiprecision::cpp_bin_float_100> {
-    using type = wt::work_100;
-};
+/// At50 for cpp_bin_float_50, At100 for cpp_bin_float_100, T itself for every other printed type:
+/// the one map from a printed type to a type it is computed in (work_t, twin_t).
+template <class T, class At50, class At100>
+using for_printed = std::conditional_t<std::is_same_v<T, boost::multiprecision::cpp_bin_float_50>, At50,
+                                       std::conditional_t<std::is_same_v<T, boost::multiprecision::cpp_bin_float_100>, At100, T>>;
 
 /// The type the rows of printed type T are computed in.
 template <class T>
-using work_t = typename work_type<T>::type;
+using work_t = for_printed<T, wt::work_50, wt::work_100>;
 
 /// Guard bits of the working type over the printed type.
 template <class T>
@@ -72,20 +65,7 @@ static_assert(std::numeric_limits<wt::work_100>::digits == 384 && guard_bits<boo
 /// (tests/test_work_type.cpp compares both types' frequencies bit for bit). Every other precision
 /// is its own twin.
 template <class T>
-struct twin_type {
-    using type = T;
-};
-template <>
-struct twin_type<boost::multiprecision::cpp_bin_float_50> {
-    using type = wt::twin_50;
-};
-template <>
-struct twin_type<boost::multiprecision::cpp_bin_float_100> {
-    using type = wt::twin_100;
-};
-
-template <class T>
-using twin_t = typename twin_type<T>::type;
+using twin_t = for_printed<T, wt::twin_50, wt::twin_100>;
 
 static_assert(std::numeric_limits<wt::twin_50>::digits == std::numeric_limits<boost::multiprecision::cpp_bin_float_50>::digits);
 static_assert(std::numeric_limits<wt::twin_100>::digits == std::numeric_limits<boost::multiprecision::cpp_bin_float_100>::digits);
