@@ -371,6 +371,9 @@ BOOST_AUTO_TEST_CASE(bad_arguments_rejected) {
     expect_error("two sections", "mrope_section", "got [32, 32]", [&] { (void)make(128, 128, th64, {32, 32}); });
     expect_error("negative section", "mrope_section", "in [0, 65536]", [&] { (void)make(128, 128, th64, {-8, 36, 36}); });
     expect_error("no section", "mrope_section", "got []", [&] { (void)make(128, 128, th64, {}); });
+    // entries whose sum overflows a long: named, without a sum (the message once added them up: UB)
+    expect_error("huge sections", "mrope_section", "got [9100000000000003484, 1200000000000200004, 0]",
+                 [&] { (void)make(128, 128, th64, {9100000000000003484L, 1200000000000200004L, 0}); });
     // the 1D checks still apply
     expect_error("theta count", "theta", "rotary_dim / 2 = 64", [&] { (void)make(128, 128, th32, {16, 24, 24}); });
     expect_error("odd rotary_dim", "rotary_dim", "even", [&] { (void)make(128, 63, th32, {16, 8, 8}); });

@@ -1,6 +1,10 @@
 # The ctests fuzz.config, fuzz.spec and fuzz.npy: run a libFuzzer binary for a bounded time on a scratch copy of a seed
 # corpus (the checked-in corpus is never written), with a dictionary; fails on any finding.
-#   cmake -DFUZZER=BIN -DCORPUS=DIR -DDICT=FILE -DWORK_DIR=DIR [-DSECONDS=30] -P run_fuzz.cmake
+#   cmake -DFUZZER=BIN -DCORPUS=DIR -DDICT=FILE -DWORK_DIR=DIR [-DSECONDS=30] [-DSEED=1] -P run_fuzz.cmake
+# The seed of libFuzzer's random generator is fixed (default 1): a ctest run replays the same
+# sequence of inputs each time, so a test run passes or fails the same way on every machine of the
+# same speed. New inputs are searched by scripts/fuzz (random seed, long runs); what it finds is
+# kept in the corpus as regress_* seeds, which every ctest run replays first.
 # WORK_DIR is emptied first; afterwards it holds corpus/ (seeds plus what the run added), fuzz.log
 # and any artifacts (crash-*, leak-*, oom-*, timeout-*), which are the findings.
 foreach(var FUZZER CORPUS DICT WORK_DIR)
@@ -10,6 +14,9 @@ foreach(var FUZZER CORPUS DICT WORK_DIR)
 endforeach()
 if(NOT DEFINED SECONDS)
   set(SECONDS 30)
+endif()
+if(NOT DEFINED SEED)
+  set(SEED 1)
 endif()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -22,7 +29,7 @@ endif()
 file(COPY ${seeds} DESTINATION "${WORK_DIR}/corpus")
 
 execute_process(
-  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
+  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -seed=${SEED} -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
           "-dict=${DICT}" "-artifact_prefix=${WORK_DIR}/" "${WORK_DIR}/corpus"
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
@@ -40,7 +47,7 @@ set(last "")
 if(status)
   list(POP_BACK status last)
 endif()
-message(STATUS "fuzz: ${nseeds} seeds, ${SECONDS} s; last status: ${last}")
+message(STATUS "fuzz: ${nseeds} seeds, ${SECONDS} s, seed ${SEED}; last status: ${last}")
 string(REGEX MATCHALL "stat::[a-z_]+: +[0-9]+" stats "${out}")
 foreach(s IN LISTS stats)
   message(STATUS "  ${s}")

@@ -61,14 +61,15 @@ enum class mrope_section_check { ok, count, range, sum };
 /// The allowed values, with what `section` is, for an error message.
 [[nodiscard]] inline std::string mrope_section_message(int pairs, std::span<const long> section) {
     std::string got = "[";
-    long sum = 0;
+    long sum = 0;  // only printed when every entry is in range (then it cannot overflow)
     for (std::size_t i = 0; i < section.size(); ++i) {
         got += (i ? ", " : "") + std::to_string(section[i]);
-        sum += section[i];
+        if (section[i] >= 0 && section[i] <= 65536) sum += section[i];
     }
     got += "]";
+    const bool print_sum = check_mrope_section(pairs, section) == mrope_section_check::sum;
     return "3 integers [t, h, w] in [0, 65536] summing to the rotated pair count rotary_dim / 2 = " +
-           std::to_string(pairs) + ", got " + got + (section.size() == 3 ? " (sum " + std::to_string(sum) + ")" : "");
+           std::to_string(pairs) + ", got " + got + (print_sum ? " (sum " + std::to_string(sum) + ")" : "");
 }
 
 /// The axis of pair i for every i < pairs (see the file comment). Precondition:
