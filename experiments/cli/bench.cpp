@@ -158,6 +158,21 @@ std::string bench(const bench_options& o, std::string_view command_line) {
         for (const tensor_shape& sh : shapes) (void)bench_mrope(o, sh.head_dim, posenc::pair_layout::half_split);
     }
 
+    {  // the peak, at the largest shape (one at a time): Q, K and their outputs, one table (cos and sin:
+       // tokens x head_dim floats), the positions (1D, x and y, t h w)
+        double tensors = 0, table = 0, positions = 0;
+        for (const tensor_shape& sh : shapes) {
+            const double tokens = static_cast<double>(sh.tokens);
+            tensors = std::max(tensors, 4.0 * tokens * sh.heads * sh.head_dim);
+            table = std::max(table, tokens * sh.head_dim);
+            positions = std::max(positions, 6.0 * tokens);
+        }
+        memory_estimate m;
+        m.add("--shapes", "Q and K, in and out", tensors, sizeof(float));
+        m.add("--shapes", "cos/sin table", table, sizeof(float));
+        m.add("--shapes", "positions", positions, sizeof(std::int64_t));
+        m.check();
+    }
     std::string body;
     long long total = 0;
     for (const std::string& k : kernels) total += (k == "apply-table" || k == "apply-fused" || k == "apply-mrope" ? 2 : 1);

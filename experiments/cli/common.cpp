@@ -6,6 +6,7 @@
 #include <mpfr.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -373,6 +375,59 @@ unsigned thread_count(int requested) {
     if (requested > 0) return static_cast<unsigned>(requested);
     const unsigned hw = std::thread::hardware_concurrency();
     return hw == 0 ? 1u : hw;
+}
+
+double machine_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page = sysconf(_SC_PAGE_SIZE);
+    double bytes = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+    if (std::FILE* f = std::fopen("/sys/fs/cgroup/memory.max", "r")) {  // "max" when unlimited
+        unsigned long long limit = 0;
+        if (std::fscanf(f, "%llu", &limit) == 1 && limit > 0 && (bytes == 0 || static_cast<double>(limit) < bytes)) {
+            bytes = static_cast<double>(limit);
+        }
+        std::fclose(f);
+    }
+    return bytes > 0 ? bytes : std::numeric_limits<double>::infinity();
+}
+
+namespace {
+std::string binary_size(double bytes) {
+    static constexpr std::array<const char*, 6> unit{"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    std::size_t u = 0;
+    while (bytes >= 1024 && u + 1 < unit.size()) {
+        bytes /= 1024;
+        ++u;
+    }
+    return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, unit[u]);
+}
+}  // namespace
+
+memory_estimate& memory_estimate::add(std::string options, std::string what, double count, double bytes_each) {
+    parts_.push_back({std::move(options), fmt::format("{} ({:.4g} x {} B)", what, count, bytes_each), count * bytes_each});
+    return *this;
+}
+
+double memory_estimate::total() const {
+    double sum = 0;
+    for (const part& p : parts_) sum += p.bytes;
+    return sum;
+}
+
+std::string memory_estimate::refusal(double available) const {
+    const double need = total();
+    if (parts_.empty() || !(need > available)) return {};
+    auto parts = parts_;
+    std::stable_sort(parts.begin(), parts.end(), [](const part& a, const part& b) { return a.bytes > b.bytes; });
+    std::string text;
+    for (const part& p : parts) text += fmt::format("{}{} [{}]: {}", text.empty() ? "" : "; ", p.what, p.options, binary_size(p.bytes));
+    return fmt::format("{}: the run needs an estimated {} of memory, more than the {} this machine has ({})",
+                       parts.front().options, binary_size(need), binary_size(available), text);
+}
+
+void memory_estimate::check() const {
+    const std::string why = refusal(machine_memory());
+    if (!why.empty()) throw usage_error(why);
 }
 
 void parallel_for(posenc::kernels::thread_pool& pool, std::size_t n, std::size_t grain,

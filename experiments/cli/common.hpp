@@ -327,6 +327,31 @@ private:
 /// Number of worker threads: `requested` if > 0, else the hardware concurrency (at least 1).
 unsigned thread_count(int requested);
 
+/// The memory this process may use, in bytes: the machine's physical memory (sysconf), or the
+/// cgroup v2 limit (/sys/fs/cgroup/memory.max) when that is smaller.
+[[nodiscard]] double machine_memory();
+
+/// What a run will hold at its peak, estimated from its options before anything large is
+/// allocated: the sum of the parts added (each `count` objects of `bytes_each` bytes: `what`,
+/// sized by `options`). check() refuses a run (usage_error: exit 2) whose estimate exceeds
+/// machine_memory(), naming the options of the largest part first, then the estimate and every
+/// part, largest first. Counts are doubles: a product of option values cannot overflow.
+class memory_estimate {
+public:
+    memory_estimate& add(std::string options, std::string what, double count, double bytes_each);
+    [[nodiscard]] double total() const;
+    /// The refusal message for a machine of `available` bytes; empty if the run fits.
+    [[nodiscard]] std::string refusal(double available) const;
+    void check() const;
+
+private:
+    struct part {
+        std::string options, what;
+        double bytes;
+    };
+    std::vector<part> parts_;
+};
+
 /// Runs body(i) for i in [0, n) on `pool` (posenc::kernels::thread_pool::for_each): blocks of
 /// `grain` consecutive indices handed out in increasing order; stops early (and rethrows) on an
 /// exception; checks interruption between blocks and throws interrupted_error after an interrupt.

@@ -240,6 +240,26 @@ std::string min_base_csv(const min_base_options& o, std::string_view command_lin
     const std::pair<std::size_t, std::size_t> rows = sh.range(all.size());
     const std::vector<long long> contexts(all.begin() + static_cast<std::ptrdiff_t>(rows.first),
                                           all.begin() + static_cast<std::ptrdiff_t>(rows.second));
+    {  // the grid's size before it is built: 9 * 10^(digits - 1) bases per decade of [lo, hi], counted
+       // per decade (to within one base at each end), at most 10^7 (each is tried at 50 digits)
+        const double kmin = std::pow(10.0, o.grid_digits - 1);
+        double count = 0;
+        for (int e = static_cast<int>(std::floor(std::log10(lo))) - o.grid_digits; e <= 40; ++e) {
+            const double unit = std::pow(10.0, e);
+            const double k_lo = std::max(kmin, std::ceil(lo / unit)), k_hi = std::min(10 * kmin - 1, std::floor(hi / unit));
+            if (k_hi >= k_lo) count += k_hi - k_lo + 1;
+        }
+        constexpr double max_grid = 1e7;
+        if (count > max_grid) {
+            throw usage_error(fmt::format("--grid-digits, --base-min, --base-max: the grid holds about {:.4g} bases, more than "
+                                          "{:.0g}; use fewer digits or a narrower range",
+                                          count, max_grid));
+        }
+        memory_estimate m;
+        m.add("--grid-digits, --base-min, --base-max", "grid", count, sizeof(pa::grid_base));
+        m.add("--context", "contexts", 2.0 * static_cast<double>(all.size()), sizeof(long long) + sizeof(pa::min_base_row));
+        m.check();
+    }
     const std::vector<pa::grid_base> grid = pa::decimal_grid(o.grid_digits, lo, hi);
     if (grid.empty()) throw usage_error("--base-min: no grid base lies in [--base-min, --base-max]");
     // Every shard searches up to the largest context of the whole list, so that first_negative_m

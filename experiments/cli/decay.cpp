@@ -289,10 +289,6 @@ std::string decay_header(const decay_options& o, std::string_view command_line, 
 template <class T>
 void decay_csv(const decay_options& o, std::string_view command_line, std::string_view type_name) {
     using W = work_t<T>;
-    const frequency_set<T> f = frequencies<T>(o);
-    const std::size_t n = f.w.size();
-    std::vector<md::dd<W>> w;
-    for (const md::dd<T>& x : f.w) w.push_back({widen<W>(x.hi), widen<W>(x.lo)});
     const shard sh = parse_shard(o.shard_text);
     constexpr long long exact_limit = 1LL << 53;
     const std::vector<long long> dist = parse_index_spec(o.distances, "--distances", -exact_limit, exact_limit);
@@ -303,6 +299,26 @@ void decay_csv(const decay_options& o, std::string_view command_line, std::strin
     }
     const bool gaussian = o.quantity == "gaussian";
     if (gaussian && (o.samples < 2 || o.samples > 100'000'000)) throw usage_error("--samples: must be in [2, 10^8]");
+    {  // the peak, before the frequencies are made (at 100 digits and --dim 65536 that takes seconds):
+       // the distances, the draws (--dim numbers each: 2 per rotated pair and the unrotated dims; at T,
+       // then widened to W), one phase block (256 distances x at most --dim / 2 pairs) per worker
+        const double dim = o.enc.dim();
+        memory_estimate m;
+        m.add("--distances", "distances", static_cast<double>(dist.size()), sizeof(long long));
+        if (gaussian) {
+            m.add("--samples, --dim", "Gaussian draws", static_cast<double>(o.samples) * dim, sizeof(T));
+            if constexpr (!std::is_same_v<T, W>) {
+                m.add("--samples, --dim", "draws widened", static_cast<double>(o.samples) * dim, sizeof(W));
+            }
+        }
+        m.add("--dim, --threads", "phase blocks (256 distances x pairs, re and im, per worker)",
+              pa::phase_block<W>::max_rows * dim * thread_count(o.threads), sizeof(W));
+        m.check();
+    }
+    const frequency_set<T> f = frequencies<T>(o);
+    const std::size_t n = f.w.size();
+    std::vector<md::dd<W>> w;
+    for (const md::dd<T>& x : f.w) w.push_back({widen<W>(x.hi), widen<W>(x.lo)});
     std::optional<pa::gaussian_samples<W>> gs;
     if (gaussian) gs = widen_samples<W>(draw_samples<T>(o, n, f.tail));
 

@@ -63,15 +63,27 @@ std::string precision_csv(const precision_options& o, std::string_view command_l
         }
     }
     if (o.samples < 1 || o.samples > 1'000'000) throw usage_error("--samples: must be in [1, 10^6]");
-    const posenc::rope<big> ref = make_rope<big>(o.enc, "50");
-    const posenc::rope<double> rd = make_rope<double>(o.enc, "double");
-    const std::size_t n = static_cast<std::size_t>(ref.pairs());
-    const int rot = ref.rotary_dim();
     const std::vector<long long> positions = parse_index_spec(o.positions, "--positions", 0, 1LL << 24);
     const shard sh = parse_shard(o.shard_text);
     const std::pair<std::size_t, std::size_t> rows_range = sh.range(positions.size());
     const std::size_t begin = rows_range.first;
     const std::size_t end = rows_range.second;
+    {  // the peak, before the 50-digit frequencies are made: q and k (at most --dim / 2 pairs), the
+       // rows' text (kept until the end: rows finish out of order), per worker the 50-digit reference
+       // (cos, sin, angle per pair; one logit per sample)
+        const double pairs = o.enc.dim() / 2, samples = static_cast<double>(o.samples);
+        memory_estimate m;
+        m.add("--samples, --dim", "q and k", 2 * samples * 2 * pairs, sizeof(float));
+        m.add("--positions, --pipelines", "row text (at most 8 numbers of 24 characters per pipeline)",
+              static_cast<double>(end - begin) * static_cast<double>(pipes.size()), 8 * 25 + sizeof(std::string));
+        m.add("--dim, --samples, --threads", "reference per worker", thread_count(o.threads) * (3 * pairs + samples),
+              sizeof(big) + 0.0);
+        m.check();
+    }
+    const posenc::rope<big> ref = make_rope<big>(o.enc, "50");
+    const posenc::rope<double> rd = make_rope<double>(o.enc, "double");
+    const std::size_t n = static_cast<std::size_t>(ref.pairs());
+    const int rot = ref.rotary_dim();
 
     const float_pipelines fp(o.enc, ref.inv_freq(), rot);
 

@@ -328,6 +328,26 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         return static_cast<std::size_t>(std::max<long long>(16, (o.samples + per_token_pairs - 1) / per_token_pairs));
     };
     const std::size_t tokens = tokens_for(n);
+    const bool one_d = want("table-build") || want("apply-table") || want("apply-fused") || want("fp32-product") ||
+                       want("fp32-recurrence");
+    {  // the peak: Q and K with their outputs, the 1D reference (cos, sin per token and pair; MPFR
+       // numbers whose three limbs are allocated: 48 bytes counted for them), or the largest M-RoPE one
+        constexpr double big_bytes = sizeof(big) + 48.0;
+        const double heads = o.heads;
+        double reference = one_d ? 2.0 * static_cast<double>(tokens) * static_cast<double>(n) : 0;
+        double qk = 4.0 * static_cast<double>(tokens) * heads * static_cast<double>(hd);
+        for (const mrope_case& mc : mcases) {
+            const auto mn = static_cast<std::size_t>(make_mrope<double>(mc.enc, "double").pairs());
+            const double mt = static_cast<double>(tokens_for(mn));
+            reference = std::max(reference, 2.0 * mt * static_cast<double>(mn));
+            qk = std::max(qk, 4.0 * mt * heads * 2.0 * static_cast<double>(mn));
+        }
+        memory_estimate m;
+        m.add("--samples, --heads, --dim", "Q and K, in and out", qk, sizeof(float));
+        m.add("--samples, --heads", "50-digit reference cos and sin", reference, big_bytes);
+        m.add("--samples, --heads", "positions", 4.0 * static_cast<double>(tokens), sizeof(long long));
+        m.check();
+    }
     const std::vector<long long> pos = validation_positions(tokens, o.seed);
     std::vector<long long> ys(pos.rbegin(), pos.rend());
     const unsigned threads = thread_count(o.threads);
@@ -335,8 +355,6 @@ std::string validate(const validate_options& o, std::string_view command_line, b
 
     // Reference cos/sin of every (token, pair): R_m applied to the vector with 1 at each pair's first
     // component and 0 at its second gives (cos, sin) there. (Only for the kernels that use it.)
-    const bool one_d = want("table-build") || want("apply-table") || want("apply-fused") || want("fp32-product") ||
-                       want("fp32-recurrence");
     std::vector<big> rc(one_d ? tokens * n : 0), rs(one_d ? tokens * n : 0);
     if (one_d) {
         progress bar("posenc validate: reference", static_cast<long long>(tokens), o.quiet);

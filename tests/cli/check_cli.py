@@ -544,6 +544,52 @@ def check_bad_args(r):
         expect("--out" in p.stdout and "--threads" in p.stdout, f"{sub} --help lists --out and --threads")
 
 
+def check_oversized(r):
+    """Sizes that no machine can hold, or that the tool bounds, are refused before anything is
+    allocated or looped over: exit 2 naming the option, under a CPU-time limit of 5 s (SIGXCPU
+    would end a run that started the work; the measured wall times are printed). The memory
+    refusals give the estimate and compare it with the machine's memory (MemTotal, or the cgroup
+    limit)."""
+    giant = [
+        # the issue's example: --dim is bounded
+        (["decay", "--quantity", "roformer-bound", "--dim", "1000000000", "--distances", "0:1"], "--dim", None),
+        # Gaussian draws: 10^8 samples x 32768 pairs x 2 doubles = 48.8 TiB
+        (["decay", "--quantity", "gaussian", "--samples", "100000000", "--dim", "65536", "--distances", "0:1"],
+         "--samples, --dim", "Gaussian draws"),
+        # the same at 100 digits: drawn at cpp_bin_float_100, widened to the working type
+        (["decay", "--quantity", "gaussian", "--samples", "100000000", "--dim", "8192", "--precision", "100",
+          "--distances", "0:1"], "--samples, --dim", "draws widened"),
+        # one phase block (256 distances x pairs, at 384 bits) per worker, 1024 workers
+        (["decay", "--quantity", "b-sum", "--dim", "65536", "--threads", "1024", "--precision", "100",
+          "--distances", "0:1"], "--dim, --threads", "phase blocks"),
+        # precision: q and k of 10^6 samples x 65536 floats each
+        (["precision", "--positions", "0:1", "--samples", "1000000", "--dim", "65536"], "--samples, --dim", "q and k"),
+        # precision: 4 x 2^24 rows of text (positions may repeat), kept until the end
+        (["precision", "--positions", ",".join(["0:16777215"] * 4), "--dim", "8", "--samples", "1"],
+         "--positions, --pipelines", "row text"),
+        # min-base: a grid of 3.6e7 bases is refused before it is built
+        (["min-base", "--context", "100", "--grid-digits", "6", "--base-min", "1.5", "--base-max", "1e40"],
+         "--grid-digits, --base-min, --base-max", "bases, more than 1e+07"),
+    ]
+
+    def limit_cpu():
+        resource.setrlimit(resource.RLIMIT_CPU, (5, 5))
+
+    for args, name, what in giant:
+        t0 = time.monotonic()
+        p = subprocess.run([r.posenc, *args], capture_output=True, text=True, timeout=60, preexec_fn=limit_cpu)
+        wall = time.monotonic() - t0
+        cmd = "posenc " + " ".join(args)
+        expect(p.returncode == 2, f"{cmd}: exit status {p.returncode}, expected 2 (refused up front)\nstderr: {p.stderr[-2000:]}")
+        expect(p.stderr.startswith(f"posenc {args[0]}: {name}:"), f"{cmd}: the message does not start with {name}: {p.stderr!r}")
+        if what is not None:
+            expect(what in p.stderr, f"{cmd}: the message does not name {what!r}: {p.stderr!r}")
+            if "bases" not in what:
+                expect("estimated" in p.stderr and "this machine has" in p.stderr, f"{cmd}: no estimate: {p.stderr!r}")
+        expect(p.stdout == "", f"{cmd}: wrote to stdout")
+        print(f"{cmd}: exit 2 in {wall:.3f} s: {p.stderr.strip()[:300]}")
+
+
 def check_metadata(r):
     meta, _, _, _ = r.csv("decay", "--quantity", "roformer-bound", "--distances", "0:2")
     keys = {m[1:].split(":", 1)[0].strip() for m in meta if ":" in m}

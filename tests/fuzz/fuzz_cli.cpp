@@ -6,6 +6,7 @@
 //   3-6  parse_number at double, long double, cpp_bin_float_50, cpp_bin_float_100 (--base, --x, ...)
 //   7    parse_list<double> (--long-factor, --short-factor, --x lists)
 //   8    parse_tensor_shape (bench --shapes)
+//   9    parse_number at float
 // Expected outcome, not a finding: posenc_cli::usage_error (the message names the option). Everything
 // else is a finding: another exception, a value outside the range the parser promises (an index
 // outside [min, max], more than max_spec_values of them, a shard index >= its count, a number that is
@@ -45,11 +46,11 @@ void number(const std::string& text, const char* precision) {
 }
 
 void run(std::uint8_t which, const std::string& text) {
-    switch (which % 9) {
+    switch (which % 10) {
         case 0:
         case 1: {
-            const long long lo = which % 9 == 0 ? 0 : -(1LL << 24);
-            const long long hi = which % 9 == 0 ? (1LL << 62) : (1LL << 24);
+            const long long lo = which % 10 == 0 ? 0 : -(1LL << 24);
+            const long long hi = which % 10 == 0 ? (1LL << 62) : (1LL << 24);
             // a cap of 10^5 values rather than the tool's 10^8 (the same checks, made before any value
             // is): a 10^8-value list takes seconds under the sanitizers, which would stall the fuzzer
             constexpr long long cap = 100'000;
@@ -80,6 +81,7 @@ void run(std::uint8_t which, const std::string& text) {
             }
             break;
         }
+        case 9: number<float>(text, "float"); break;
         default: {
             const pc::tensor_shape s = pc::parse_tensor_shape(text);
             if (s.tokens < 1 || s.tokens > (1 << 24) || s.heads < 1 || s.heads > 4096 || s.head_dim < 2 || s.head_dim % 2 != 0 ||
