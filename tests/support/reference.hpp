@@ -20,8 +20,6 @@
 
 #include <boost/multiprecision/cpp_bin_float.hpp>
 #include <boost/multiprecision/mpfr.hpp>
-#include <boost/test/detail/global_typedef.hpp>
-#include <boost/test/tools/assertion_result.hpp>
 #include <fmt/format.h>
 #include <gmp.h>
 #include <mpfr.h>
@@ -127,15 +125,6 @@ constexpr long lowest_binade() {
 template <class T>
 constexpr long highest_binade() {
     return posenc::real_traits<T>::max_exponent - 1;
-}
-
-/// Boost.Test precondition for the __float128 test cases: they are registered with every
-/// compiler (the CMake scan reads the source text) and reported as skipped where the type is
-/// missing (clang).
-inline boost::test_tools::assertion_result float128_available(boost::unit_test::test_unit_id) {
-    boost::test_tools::assertion_result r{POSENC_HAS_FLOAT128 != 0};
-    if (POSENC_HAS_FLOAT128 == 0) r.message() << "__float128 is not available with this compiler";
-    return r;
 }
 
 // ---------------------------------------------------------------------------------------------
