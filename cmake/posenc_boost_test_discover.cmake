@@ -39,11 +39,16 @@ if(NOT rc STREQUAL "0")
   message(FATAL_ERROR "${TEST_STEM}: `${TEST_EXECUTABLE} --list_content` failed (exit status ${rc}); "
                       "its test cases cannot be registered.\nstdout:\n${out}\nstderr:\n${err}")
 endif()
-string(APPEND out "${err}")
+# Boost 1.81 lists on stderr (older versions on stdout): whatever the program prints itself on
+# the other stream is left out.
+set(listing "${err}")
+if(listing STREQUAL "")
+  set(listing "${out}")
+endif()
 
 # The listing, one unit a line: depth and name.
-string(REPLACE ";" "\\;" out "${out}")
-string(REPLACE "\n" ";" lines "${out}")
+string(REPLACE ";" "\\;" listing "${listing}")
+string(REPLACE "\n" ";" lines "${listing}")
 set(depths "")
 set(names "")
 foreach(line IN LISTS lines)
