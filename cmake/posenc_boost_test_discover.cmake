@@ -21,7 +21,8 @@
 # reports running more than one test case (FAIL_REGULAR_EXPRESSION).
 #
 # CTest names spell the Boost.Multiprecision types of tests/support/type_lists.hpp by their
-# typedefs (`exp_multiprecision<cpp_bin_float_50>`); the `--run_test` filter keeps Boost's name.
+# typedefs (`exp_multiprecision<cpp_bin_float_50>`) and drop the `(anonymous namespace)__` of a
+# type a test file declares in its unnamed namespace; the `--run_test` filter keeps Boost's name.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(var IN ITEMS TEST_EXECUTABLE TEST_STEM CTEST_FILE TEST_WORKING_DIRECTORY)
@@ -112,6 +113,8 @@ if(count GREATER 0)
       string(REGEX MATCH "^(.*)=([^=]*)$" _ "${pair}")
       string(REPLACE "${CMAKE_MATCH_1}" "${CMAKE_MATCH_2}" ctest_name "${ctest_name}")
     endforeach()
+    # A test's own type from its unnamed namespace: `precision<cpp_bin_float_50>`.
+    string(REPLACE "(anonymous namespace)__" "" ctest_name "${ctest_name}")
     set(ctest_name "${TEST_STEM}.${ctest_name}")
     if(path IN_LIST paths OR ctest_name IN_LIST ctest_names)
       message(FATAL_ERROR "${TEST_STEM}: test case '${path}' is listed twice (CTest name '${ctest_name}')")
