@@ -17,6 +17,7 @@
 #include <support/bound_tracker.hpp>
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <array>
 #include <cmath>
@@ -32,7 +33,6 @@ namespace {
 
 namespace pt = posenc_test;
 using posenc_test::expect_invalid;
-namespace utf = boost::unit_test;
 using pt::mp;
 using posenc::cplx;
 
@@ -258,16 +258,19 @@ constexpr cplx<double> ct_value = [] {
     return v[0];
 }();
 
+/// Per type: the seed of the properties test, the dimensions of the from_sinusoidal test.
+constexpr pt::per_binary_type<std::uint64_t> properties_seeds{
+    .float_ = 0xce0f0001ULL, .double_ = 0xce0d0001ULL, .long_double = 0xce0e0001ULL, .float128 = 0xce0f1280ULL};
+constexpr int from_sinusoidal_all_dims[] = {2, 16, 128};
+constexpr pt::per_binary_type<std::span<const int>> from_sinusoidal_dims{
+    .float_ = from_sinusoidal_all_dims,
+    .double_ = from_sinusoidal_all_dims,
+    .long_double = from_sinusoidal_all_dims,
+    .float128 = std::span<const int>(from_sinusoidal_all_dims).subspan(1)};  // 16 and 128
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(properties_float) { check_properties<float>(0xce0f0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_double) { check_properties<double>(0xce0d0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_long_double) { check_properties<long double>(0xce0e0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_properties<__float128>(0xce0f1280ULL);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(properties, T, pt::binary_types) { check_properties<T>(properties_seeds.at<T>()); }
 
 // Multiprecision types: same derivation with e_sin = 4 ulps; angles stay below 1e9 rad, where
 // the math core's 4-ulp bound holds.
@@ -276,19 +279,8 @@ BOOST_AUTO_TEST_CASE(properties_multiprecision) {
     check_properties<pt::mpfr_float_100>(0xce100001ULL);
 }
 
-BOOST_AUTO_TEST_CASE(from_sinusoidal) {
-    for (int dim : {2, 16, 128}) {
-        check_from_sinusoidal<float>(dim);
-        check_from_sinusoidal<double>(dim);
-        check_from_sinusoidal<long double>(dim);
-    }
-}
-
-BOOST_AUTO_TEST_CASE(from_sinusoidal_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_from_sinusoidal<__float128>(16);
-    check_from_sinusoidal<__float128>(128);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(from_sinusoidal, T, pt::binary_types) {
+    for (int dim : from_sinusoidal_dims.at<T>()) check_from_sinusoidal<T>(dim);
 }
 
 // The multiprecision types: bit-identical to the sinusoidal encoding, whose entries

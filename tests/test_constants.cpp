@@ -10,11 +10,11 @@
 
 #include <posenc/math/constants.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 namespace {
 
 namespace pt = posenc_test;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 enum class constant { pi, two_pi, half_pi, ln2 };
@@ -79,15 +79,4 @@ void check_constants() {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(constants_float) { check_constants<float>(); }
-BOOST_AUTO_TEST_CASE(constants_double) { check_constants<double>(); }
-BOOST_AUTO_TEST_CASE(constants_long_double) { check_constants<long double>(); }
-BOOST_AUTO_TEST_CASE(constants_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_constants<__float128>();
-#endif
-}
-BOOST_AUTO_TEST_CASE(constants_cpp_bin_float_50) { check_constants<pt::cpp_bin_float_50>(); }
-BOOST_AUTO_TEST_CASE(constants_cpp_bin_float_100) { check_constants<pt::cpp_bin_float_100>(); }
-BOOST_AUTO_TEST_CASE(constants_mpfr_float_50) { check_constants<pt::mpfr_float_50>(); }
-BOOST_AUTO_TEST_CASE(constants_mpfr_float_100) { check_constants<pt::mpfr_float_100>(); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(constants, T, pt::real_types) { check_constants<T>(); }

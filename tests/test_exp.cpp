@@ -13,6 +13,7 @@
 
 #include <posenc/math.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -21,7 +22,6 @@ namespace {
 
 namespace pt = posenc_test;
 namespace pm = posenc::math;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// 1 ulp: the documented bound of exp for float, double, long double and __float128.
@@ -186,27 +186,26 @@ void multiprecision_points(std::size_t n, std::uint64_t seed) {
     BOOST_TEST((pm::exp<T>(T(0)) == T(1)));
 }
 
+/// Per type: exp_random's sample count and seed, exp_edges' stride of the k ln2 scan, and
+/// exp_multiprecision's sample count and seed.
+constexpr pt::per_binary_type<pt::random_run> random_runs{.float_ = {1000000, 0xe1f10a7ULL},
+                                                          .double_ = {1000000, 0xe1d0b1eULL},
+                                                          .long_double = {600000, 0xe11dULL},
+                                                          .float128 = {100000, 0xe1f128ULL}};
+constexpr pt::per_binary_type<long> edge_strides{.float_ = 1, .double_ = 1, .long_double = 13, .float128 = 29};
+constexpr pt::per_multiprecision_type<pt::random_run> multiprecision_runs{.cpp_bin_float_50 = {2000, 0xe50ULL},
+                                                                          .cpp_bin_float_100 = {2000, 0xe100ULL},
+                                                                          .mpfr_float_50 = {2000, 0xe350ULL},
+                                                                          .mpfr_float_100 = {2000, 0xe3100ULL}};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(exp_random_float) { random_points<float>(pt::sample_count(1000000), 0xe1f10a7ULL); }
-BOOST_AUTO_TEST_CASE(exp_random_double) { random_points<double>(pt::sample_count(1000000), 0xe1d0b1eULL); }
-BOOST_AUTO_TEST_CASE(exp_random_long_double) { random_points<long double>(pt::sample_count(600000), 0xe11dULL); }
-BOOST_AUTO_TEST_CASE(exp_random_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    random_points<__float128>(pt::sample_count(100000), 0xe1f128ULL);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(exp_random, T, pt::binary_types) {
+    random_points<T>(pt::sample_count(random_runs.at<T>().samples), random_runs.at<T>().seed);
 }
 
-BOOST_AUTO_TEST_CASE(exp_edges_float) { edge_points<float>(1); }
-BOOST_AUTO_TEST_CASE(exp_edges_double) { edge_points<double>(1); }
-BOOST_AUTO_TEST_CASE(exp_edges_long_double) { edge_points<long double>(13); }
-BOOST_AUTO_TEST_CASE(exp_edges_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    edge_points<__float128>(29);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(exp_edges, T, pt::binary_types) { edge_points<T>(edge_strides.at<T>()); }
 
-BOOST_AUTO_TEST_CASE(exp_cpp_bin_float_50) { multiprecision_points<pt::cpp_bin_float_50>(pt::sample_count(2000), 0xe50ULL); }
-BOOST_AUTO_TEST_CASE(exp_cpp_bin_float_100) { multiprecision_points<pt::cpp_bin_float_100>(pt::sample_count(2000), 0xe100ULL); }
-BOOST_AUTO_TEST_CASE(exp_mpfr_float_50) { multiprecision_points<pt::mpfr_float_50>(pt::sample_count(2000), 0xe350ULL); }
-BOOST_AUTO_TEST_CASE(exp_mpfr_float_100) { multiprecision_points<pt::mpfr_float_100>(pt::sample_count(2000), 0xe3100ULL); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(exp_multiprecision, T, pt::multiprecision_types) {
+    multiprecision_points<T>(pt::sample_count(multiprecision_runs.at<T>().samples), multiprecision_runs.at<T>().seed);
+}

@@ -11,6 +11,7 @@
 
 #include <posenc/math.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <cstdint>
 
@@ -18,7 +19,6 @@ namespace {
 
 namespace pt = posenc_test;
 namespace pm = posenc::math;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// 1 ulp: the documented bound of log for float, double, long double and __float128.
@@ -129,31 +129,30 @@ void multiprecision_points(std::size_t n, std::uint64_t seed) {
     BOOST_TEST(checker.max() <= checker.bound());
 }
 
+/// Per type: log_random's sample count and seed, log_edges' stride, log_multiprecision's sample
+/// count and seed.
+constexpr pt::per_binary_type<pt::random_run> random_runs{.float_ = {1000000, 0x10f10a7ULL},
+                                                          .double_ = {1000000, 0x10d0b1eULL},
+                                                          .long_double = {500000, 0x101dULL},
+                                                          .float128 = {60000, 0x10f128ULL}};
+constexpr pt::per_binary_type<long> edge_strides{.float_ = 1, .double_ = 1, .long_double = 13, .float128 = 29};
+constexpr pt::per_multiprecision_type<pt::random_run> multiprecision_runs{.cpp_bin_float_50 = {2000, 0x1050ULL},
+                                                                          .cpp_bin_float_100 = {2000, 0x10100ULL},
+                                                                          .mpfr_float_50 = {2000, 0x10350ULL},
+                                                                          .mpfr_float_100 = {2000, 0x103100ULL}};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(log_random_float) { random_points<float>(pt::sample_count(1000000), 0x10f10a7ULL); }
-BOOST_AUTO_TEST_CASE(log_random_double) { random_points<double>(pt::sample_count(1000000), 0x10d0b1eULL); }
-BOOST_AUTO_TEST_CASE(log_random_long_double) { random_points<long double>(pt::sample_count(500000), 0x101dULL); }
-BOOST_AUTO_TEST_CASE(log_random_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    random_points<__float128>(pt::sample_count(60000), 0x10f128ULL);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(log_random, T, pt::binary_types) {
+    random_points<T>(pt::sample_count(random_runs.at<T>().samples), random_runs.at<T>().seed);
 }
 
-BOOST_AUTO_TEST_CASE(log_edges_float) { edge_points<float>(1); }
-BOOST_AUTO_TEST_CASE(log_edges_double) { edge_points<double>(1); }
-BOOST_AUTO_TEST_CASE(log_edges_long_double) { edge_points<long double>(13); }
-BOOST_AUTO_TEST_CASE(log_edges_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    edge_points<__float128>(29);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(log_edges, T, pt::binary_types) { edge_points<T>(edge_strides.at<T>()); }
 
 BOOST_AUTO_TEST_CASE(log_special_values) {
     pt::for_each_real_type([](auto t) { special_values<typename decltype(t)::type>(); });
 }
 
-BOOST_AUTO_TEST_CASE(log_cpp_bin_float_50) { multiprecision_points<pt::cpp_bin_float_50>(pt::sample_count(2000), 0x1050ULL); }
-BOOST_AUTO_TEST_CASE(log_cpp_bin_float_100) { multiprecision_points<pt::cpp_bin_float_100>(pt::sample_count(2000), 0x10100ULL); }
-BOOST_AUTO_TEST_CASE(log_mpfr_float_50) { multiprecision_points<pt::mpfr_float_50>(pt::sample_count(2000), 0x10350ULL); }
-BOOST_AUTO_TEST_CASE(log_mpfr_float_100) { multiprecision_points<pt::mpfr_float_100>(pt::sample_count(2000), 0x103100ULL); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(log_multiprecision, T, pt::multiprecision_types) {
+    multiprecision_points<T>(pt::sample_count(multiprecision_runs.at<T>().samples), multiprecision_runs.at<T>().seed);
+}

@@ -25,6 +25,7 @@
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 #include <support/table_numbers.hpp>
+#include <support/type_lists.hpp>
 
 #include <algorithm>
 #include <array>
@@ -34,6 +35,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -42,7 +44,6 @@ namespace {
 
 namespace pt = posenc_test;
 using posenc_test::expect_invalid;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// One published M-RoPE configuration with its exact frequencies, the axis of every rotated pair
@@ -343,36 +344,22 @@ posenc::rope_params<double> params_d(int head_dim, double partial, std::vector<l
     return p;
 }
 
-}  // namespace
+/// The types of the text_tokens test.
+using text_token_types = std::tuple<float, double, long double, pt::cpp_bin_float_50>;
 
-BOOST_AUTO_TEST_SUITE(text_tokens)
+}  // namespace
 
 // "M-RoPE with t = h = w is bit-identical to 1D RoPE at float, double and 50 digits": mrope.hpp
 // forms each angle m * theta_i with TwoProduct and rotates with the operations of rope.hpp, and
 // every pair's axis carries the same m. 20 fixed text positions and 400 random ones (half integers in
 // [-2^24, 2^24], half reals in [-10^6, 10^6]) per geometry, two input vectors each, and the matrices
 // at float, double and long double; 20 random positions and no matrices at cpp_bin_float_50.
-BOOST_AUTO_TEST_CASE(float_) { check_text_is_1d<float>(pt::sample_count(200), true); }
-BOOST_AUTO_TEST_CASE(double_) { check_text_is_1d<double>(pt::sample_count(200), true); }
-BOOST_AUTO_TEST_CASE(long_double) { check_text_is_1d<long double>(pt::sample_count(200), true); }
-BOOST_AUTO_TEST_CASE(cpp_bin_float_50) { check_text_is_1d<pt::cpp_bin_float_50>(pt::sample_count(10), false); }
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(tables)
-
-BOOST_AUTO_TEST_CASE(float_) { check_tables<float>(); }
-BOOST_AUTO_TEST_CASE(double_) { check_tables<double>(); }
-BOOST_AUTO_TEST_CASE(long_double) { check_tables<long double>(); }
-BOOST_AUTO_TEST_CASE(float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_tables<__float128>();
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(text_tokens, T, text_token_types) {
+    constexpr bool multiprecision = std::is_same_v<T, pt::cpp_bin_float_50>;
+    check_text_is_1d<T>(pt::sample_count(multiprecision ? 10 : 200), !multiprecision);
 }
-BOOST_AUTO_TEST_CASE(cpp_bin_float_50) { check_tables<pt::cpp_bin_float_50>(); }
-BOOST_AUTO_TEST_CASE(mpfr_float_100) { check_tables<pt::mpfr_float_100>(); }
 
-BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_CASE_TEMPLATE(tables, T, pt::table_types) { check_tables<T>(); }
 
 BOOST_AUTO_TEST_SUITE(axis_maps)
 

@@ -17,6 +17,7 @@
 
 #include <posenc/math.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <cstdint>
 
@@ -24,7 +25,6 @@ namespace {
 
 namespace pt = posenc_test;
 namespace pm = posenc::math;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// 1 ulp: the documented bound of pow for float, double, long double and __float128.
@@ -198,31 +198,31 @@ void multiprecision_points(std::size_t n, std::uint64_t seed) {
     BOOST_TEST(checker.max() <= checker.bound());
 }
 
+/// Per type: pow_random's sample count and seed, pow_exact_cases' seed, pow_multiprecision's
+/// sample count and seed.
+constexpr pt::per_binary_type<pt::random_run> random_runs{.float_ = {200000, 0x90f10a7ULL},
+                                                          .double_ = {1000000, 0x90d0b1eULL},
+                                                          .long_double = {100000, 0x901dULL},
+                                                          .float128 = {15000, 0x90f128ULL}};
+constexpr pt::per_binary_type<std::uint64_t> exact_seeds{
+    .float_ = 0x9e1ULL, .double_ = 0x9e2ULL, .long_double = 0x9e3ULL, .float128 = 0x9e4ULL};
+constexpr pt::per_multiprecision_type<pt::random_run> multiprecision_runs{.cpp_bin_float_50 = {2000, 0x9050ULL},
+                                                                          .cpp_bin_float_100 = {2000, 0x90100ULL},
+                                                                          .mpfr_float_50 = {2000, 0x90350ULL},
+                                                                          .mpfr_float_100 = {2000, 0x903100ULL}};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(pow_random_float) { random_points<float>(pt::sample_count(200000), 0x90f10a7ULL); }
-BOOST_AUTO_TEST_CASE(pow_random_double) { random_points<double>(pt::sample_count(1000000), 0x90d0b1eULL); }
-BOOST_AUTO_TEST_CASE(pow_random_long_double) { random_points<long double>(pt::sample_count(100000), 0x901dULL); }
-BOOST_AUTO_TEST_CASE(pow_random_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    random_points<__float128>(pt::sample_count(15000), 0x90f128ULL);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(pow_random, T, pt::binary_types) {
+    random_points<T>(pt::sample_count(random_runs.at<T>().samples), random_runs.at<T>().seed);
 }
 
-BOOST_AUTO_TEST_CASE(pow_exact_cases) {
-    exact_cases<float>(0x9e1ULL, native_bound);
-    exact_cases<double>(0x9e2ULL, native_bound);
-    exact_cases<long double>(0x9e3ULL, native_bound);
-#if POSENC_HAS_FLOAT128
-    exact_cases<__float128>(0x9e4ULL, native_bound);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(pow_exact_cases, T, pt::binary_types) { exact_cases<T>(exact_seeds.at<T>(), native_bound); }
 
 BOOST_AUTO_TEST_CASE(pow_special_values) {
     pt::for_each_real_type([](auto t) { special_values<typename decltype(t)::type>(); });
 }
 
-BOOST_AUTO_TEST_CASE(pow_cpp_bin_float_50) { multiprecision_points<pt::cpp_bin_float_50>(pt::sample_count(2000), 0x9050ULL); }
-BOOST_AUTO_TEST_CASE(pow_cpp_bin_float_100) { multiprecision_points<pt::cpp_bin_float_100>(pt::sample_count(2000), 0x90100ULL); }
-BOOST_AUTO_TEST_CASE(pow_mpfr_float_50) { multiprecision_points<pt::mpfr_float_50>(pt::sample_count(2000), 0x90350ULL); }
-BOOST_AUTO_TEST_CASE(pow_mpfr_float_100) { multiprecision_points<pt::mpfr_float_100>(pt::sample_count(2000), 0x903100ULL); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(pow_multiprecision, T, pt::multiprecision_types) {
+    multiprecision_points<T>(pt::sample_count(multiprecision_runs.at<T>().samples), multiprecision_runs.at<T>().seed);
+}

@@ -20,6 +20,7 @@
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
 #include <support/table_numbers.hpp>
+#include <support/type_lists.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +35,6 @@ namespace {
 
 namespace pt = posenc_test;
 using posenc_test::expect_invalid;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// Which encoding a rotation case uses.
@@ -437,20 +437,7 @@ static_assert(constant_rope2d<8>);
 static_assert(!constant_rope2d<6>);
 static_assert(!constant_rope2d<0>);
 
-BOOST_AUTO_TEST_SUITE(tables)
-
-BOOST_AUTO_TEST_CASE(float_) { check_tables<float>(); }
-BOOST_AUTO_TEST_CASE(double_) { check_tables<double>(); }
-BOOST_AUTO_TEST_CASE(long_double) { check_tables<long double>(); }
-BOOST_AUTO_TEST_CASE(float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_tables<__float128>();
-#endif
-}
-BOOST_AUTO_TEST_CASE(cpp_bin_float_50) { check_tables<pt::cpp_bin_float_50>(); }
-BOOST_AUTO_TEST_CASE(mpfr_float_100) { check_tables<pt::mpfr_float_100>(); }
-
-BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_CASE_TEMPLATE(tables, T, pt::table_types) { check_tables<T>(); }
 
 BOOST_AUTO_TEST_SUITE(identities)
 

@@ -26,6 +26,7 @@
 #include <support/bound_tracker.hpp>
 #include <support/expect_invalid.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <array>
 #include <cmath>
@@ -41,7 +42,6 @@ namespace {
 
 namespace pt = posenc_test;
 using posenc_test::expect_invalid;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 struct dot_case {
@@ -336,31 +336,19 @@ constexpr double ct_entry = posenc::sinusoidal<double>(16, 10000.0).entry(12345.
 constexpr float ct_entry_f = posenc::sinusoidal<float>(128, 10000.0f).entry(100.0f, 40);
 constexpr double ct_dot = posenc::sinusoidal<double>(16, 10000.0).dot(100.0, 1.0);
 
+/// The seed of the properties test per type.
+constexpr pt::per_binary_type<std::uint64_t> properties_seeds{
+    .float_ = 0x5a1f0001ULL, .double_ = 0x5a1d0001ULL, .long_double = 0x5a1e0001ULL, .float128 = 0x5a1f1280ULL};
+
 }  // namespace
 
 // ---- tables: every type (expected values from scripts/gen_sinusoidal_tables.py) ----
 
-BOOST_AUTO_TEST_CASE(table_float) { check_tables<float>(); }
-BOOST_AUTO_TEST_CASE(table_double) { check_tables<double>(); }
-BOOST_AUTO_TEST_CASE(table_long_double) { check_tables<long double>(); }
-BOOST_AUTO_TEST_CASE(table_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    check_tables<__float128>();
-#endif
-}
-BOOST_AUTO_TEST_CASE(table_cpp_bin_float_50) { check_tables<pt::cpp_bin_float_50>(); }
-BOOST_AUTO_TEST_CASE(table_mpfr_float_100) { check_tables<pt::mpfr_float_100>(); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(table, T, pt::table_types) { check_tables<T>(); }
 
 // ---- relative structure and norm: native types ----
 
-BOOST_AUTO_TEST_CASE(properties_float) { properties_all<float>(0x5a1f0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_double) { properties_all<double>(0x5a1d0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_long_double) { properties_all<long double>(0x5a1e0001ULL); }
-BOOST_AUTO_TEST_CASE(properties_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    properties_all<__float128>(0x5a1f1280ULL);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(properties, T, pt::binary_types) { properties_all<T>(properties_seeds.at<T>()); }
 
 // ---- validation ----
 

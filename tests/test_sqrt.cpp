@@ -15,6 +15,7 @@
 
 #include <posenc/math.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <array>
 #include <cstdint>
@@ -23,7 +24,6 @@ namespace {
 
 namespace pt = posenc_test;
 namespace pm = posenc::math;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// 1/2 ulp: sqrt is documented as correctly rounded (in addition, each result must equal the
@@ -238,38 +238,43 @@ void check_hypot_multiprecision(std::size_t n, std::uint64_t seed) {
     BOOST_TEST(checker.max() <= checker.bound());
 }
 
+/// Per type: sample count and seed of sqrt_random, sqrt_multiprecision, hypot_random and
+/// hypot_multiprecision.
+constexpr pt::per_binary_type<pt::random_run> sqrt_runs{.float_ = {1000000, 0x5f10a7ULL},
+                                                        .double_ = {1000000, 0x5d0b1eULL},
+                                                        .long_double = {300000, 0x51dULL},
+                                                        .float128 = {50000, 0x5f128ULL}};
+constexpr pt::per_multiprecision_type<pt::random_run> sqrt_multiprecision_runs{.cpp_bin_float_50 = {3000, 0x5c50ULL},
+                                                                               .cpp_bin_float_100 = {3000, 0x5c100ULL},
+                                                                               .mpfr_float_50 = {3000, 0x5350ULL},
+                                                                               .mpfr_float_100 = {3000, 0x53100ULL}};
+constexpr pt::per_binary_type<pt::random_run> hypot_runs{.float_ = {1000000, 0x4f10a7ULL},
+                                                         .double_ = {1000000, 0x4d0b1eULL},
+                                                         .long_double = {200000, 0x41dULL},
+                                                         .float128 = {30000, 0x4f128ULL}};
+constexpr pt::per_multiprecision_type<pt::random_run> hypot_multiprecision_runs{.cpp_bin_float_50 = {2000, 0x4c50ULL},
+                                                                                .cpp_bin_float_100 = {2000, 0x4c100ULL},
+                                                                                .mpfr_float_50 = {2000, 0x4350ULL},
+                                                                                .mpfr_float_100 = {2000, 0x43100ULL}};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(sqrt_float) { sqrt_native<float>(pt::sample_count(1000000), 0x5f10a7ULL); }
-BOOST_AUTO_TEST_CASE(sqrt_double) { sqrt_native<double>(pt::sample_count(1000000), 0x5d0b1eULL); }
-BOOST_AUTO_TEST_CASE(sqrt_long_double) { sqrt_native<long double>(pt::sample_count(300000), 0x51dULL); }
-BOOST_AUTO_TEST_CASE(sqrt_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    sqrt_native<__float128>(pt::sample_count(50000), 0x5f128ULL);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(sqrt_random, T, pt::binary_types) {
+    sqrt_native<T>(pt::sample_count(sqrt_runs.at<T>().samples), sqrt_runs.at<T>().seed);
 }
-BOOST_AUTO_TEST_CASE(sqrt_multiprecision) {
-    check_sqrt_multiprecision<pt::cpp_bin_float_50>(pt::sample_count(3000), 0x5c50ULL);
-    check_sqrt_multiprecision<pt::cpp_bin_float_100>(pt::sample_count(3000), 0x5c100ULL);
-    check_sqrt_multiprecision<pt::mpfr_float_50>(pt::sample_count(3000), 0x5350ULL);
-    check_sqrt_multiprecision<pt::mpfr_float_100>(pt::sample_count(3000), 0x53100ULL);
+BOOST_AUTO_TEST_CASE_TEMPLATE(sqrt_multiprecision, T, pt::multiprecision_types) {
+    const pt::random_run run = sqrt_multiprecision_runs.at<T>();
+    check_sqrt_multiprecision<T>(pt::sample_count(run.samples), run.seed);
 }
 BOOST_AUTO_TEST_CASE(sqrt_hypot_special_values) {
     pt::for_each_real_type([](auto t) { sqrt_special_values<typename decltype(t)::type>(); });
     pt::for_each_real_type([](auto t) { hypot_special_values<typename decltype(t)::type>(); });
 }
 
-BOOST_AUTO_TEST_CASE(hypot_float) { hypot_native<float>(pt::sample_count(1000000), 0x4f10a7ULL); }
-BOOST_AUTO_TEST_CASE(hypot_double) { hypot_native<double>(pt::sample_count(1000000), 0x4d0b1eULL); }
-BOOST_AUTO_TEST_CASE(hypot_long_double) { hypot_native<long double>(pt::sample_count(200000), 0x41dULL); }
-BOOST_AUTO_TEST_CASE(hypot_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    hypot_native<__float128>(pt::sample_count(30000), 0x4f128ULL);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(hypot_random, T, pt::binary_types) {
+    hypot_native<T>(pt::sample_count(hypot_runs.at<T>().samples), hypot_runs.at<T>().seed);
 }
-BOOST_AUTO_TEST_CASE(hypot_multiprecision) {
-    check_hypot_multiprecision<pt::cpp_bin_float_50>(pt::sample_count(2000), 0x4c50ULL);
-    check_hypot_multiprecision<pt::cpp_bin_float_100>(pt::sample_count(2000), 0x4c100ULL);
-    check_hypot_multiprecision<pt::mpfr_float_50>(pt::sample_count(2000), 0x4350ULL);
-    check_hypot_multiprecision<pt::mpfr_float_100>(pt::sample_count(2000), 0x43100ULL);
+BOOST_AUTO_TEST_CASE_TEMPLATE(hypot_multiprecision, T, pt::multiprecision_types) {
+    const pt::random_run run = hypot_multiprecision_runs.at<T>();
+    check_hypot_multiprecision<T>(pt::sample_count(run.samples), run.seed);
 }

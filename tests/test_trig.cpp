@@ -15,6 +15,7 @@
 
 #include <posenc/math.hpp>
 #include <support/reference.hpp>
+#include <support/type_lists.hpp>
 
 #include <cstdint>
 #include <stdexcept>
@@ -24,7 +25,6 @@ namespace {
 
 namespace pt = posenc_test;
 namespace pm = posenc::math;
-namespace utf = boost::unit_test;
 using pt::mp;
 
 /// Checks sin, cos and sincos at one argument against MPFR and records the errors.
@@ -253,29 +253,29 @@ void check_reduction_limit() {
     checker.report();
 }
 
+/// Per type: sin_cos_random's sample count and seed, sin_cos_special_points' stride,
+/// sin_cos_multiprecision's sample count and seed.
+constexpr pt::per_binary_type<pt::random_run> random_runs{.float_ = {1000000, 0xf10a7001ULL},
+                                                          .double_ = {1000000, 0xd0b1e001ULL},
+                                                          .long_double = {200000, 0x10d0b1e1ULL},
+                                                          .float128 = {30000, 0xf128f128ULL}};
+constexpr pt::per_binary_type<long> special_strides{.float_ = 1, .double_ = 1, .long_double = 31, .float128 = 61};
+constexpr pt::per_multiprecision_type<pt::random_run> multiprecision_runs{.cpp_bin_float_50 = {2000, 0xcb50ULL},
+                                                                          .cpp_bin_float_100 = {2000, 0xcb100ULL},
+                                                                          .mpfr_float_50 = {2000, 0x3f50ULL},
+                                                                          .mpfr_float_100 = {2000, 0x3f100ULL}};
+
 }  // namespace
 
 // ---- native types: random arguments (>= 10^6 for float and double) ----
 
-BOOST_AUTO_TEST_CASE(sin_cos_random_float) { random_points<float>(pt::sample_count(1000000), 0xf10a7001ULL, native_bound); }
-BOOST_AUTO_TEST_CASE(sin_cos_random_double) { random_points<double>(pt::sample_count(1000000), 0xd0b1e001ULL, native_bound); }
-BOOST_AUTO_TEST_CASE(sin_cos_random_long_double) { random_points<long double>(pt::sample_count(200000), 0x10d0b1e1ULL, native_bound); }
-BOOST_AUTO_TEST_CASE(sin_cos_random_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    random_points<__float128>(pt::sample_count(30000), 0xf128f128ULL, native_bound);
-#endif
+BOOST_AUTO_TEST_CASE_TEMPLATE(sin_cos_random, T, pt::binary_types) {
+    random_points<T>(pt::sample_count(random_runs.at<T>().samples), random_runs.at<T>().seed, native_bound);
 }
 
 // ---- native types: multiples of pi/2, range limits, hard cases ----
 
-BOOST_AUTO_TEST_CASE(sin_cos_special_points_float) { special_points<float>(1); }
-BOOST_AUTO_TEST_CASE(sin_cos_special_points_double) { special_points<double>(1); }
-BOOST_AUTO_TEST_CASE(sin_cos_special_points_long_double) { special_points<long double>(31); }
-BOOST_AUTO_TEST_CASE(sin_cos_special_points_float128, *utf::precondition(pt::float128_available)) {
-#if POSENC_HAS_FLOAT128
-    special_points<__float128>(61);
-#endif
-}
+BOOST_AUTO_TEST_CASE_TEMPLATE(sin_cos_special_points, T, pt::binary_types) { special_points<T>(special_strides.at<T>()); }
 
 // ---- NaN, infinities, signed zeros: every type ----
 
@@ -285,29 +285,23 @@ BOOST_AUTO_TEST_CASE(sin_cos_special_values) {
 
 // ---- multiprecision types ----
 
-BOOST_AUTO_TEST_CASE(sin_cos_cpp_bin_float_50) { multiprecision_points<pt::cpp_bin_float_50>(pt::sample_count(2000), 0xcb50ULL); }
-BOOST_AUTO_TEST_CASE(sin_cos_cpp_bin_float_100) { multiprecision_points<pt::cpp_bin_float_100>(pt::sample_count(2000), 0xcb100ULL); }
-BOOST_AUTO_TEST_CASE(sin_cos_mpfr_float_50) { multiprecision_points<pt::mpfr_float_50>(pt::sample_count(2000), 0x3f50ULL); }
-BOOST_AUTO_TEST_CASE(sin_cos_mpfr_float_100) { multiprecision_points<pt::mpfr_float_100>(pt::sample_count(2000), 0x3f100ULL); }
+BOOST_AUTO_TEST_CASE_TEMPLATE(sin_cos_multiprecision, T, pt::multiprecision_types) {
+    multiprecision_points<T>(pt::sample_count(multiprecision_runs.at<T>().samples), multiprecision_runs.at<T>().seed);
+}
 
 // ---- max_reducible_exponent ----
 
 BOOST_AUTO_TEST_CASE(max_reducible_exponent_native) {
     // The four native types reduce every finite argument: the limit covers the whole range.
-    BOOST_TEST(pm::max_reducible_exponent<float>() >= posenc::real_traits<float>::max_exponent);
-    BOOST_TEST(pm::max_reducible_exponent<double>() >= posenc::real_traits<double>::max_exponent);
-    BOOST_TEST(pm::max_reducible_exponent<long double>() >= posenc::real_traits<long double>::max_exponent);
-#if POSENC_HAS_FLOAT128
-    BOOST_TEST(pm::max_reducible_exponent<__float128>() >= posenc::real_traits<__float128>::max_exponent);
-#endif
+    pt::for_each_type<pt::binary_types>([](auto t) {
+        using T = typename decltype(t)::type;
+        BOOST_TEST(pm::max_reducible_exponent<T>() >= posenc::real_traits<T>::max_exponent, pt::type_name<T>());
+    });
     // And the largest finite values reduce without throwing.
     BOOST_CHECK_NO_THROW(static_cast<void>(pm::sin<double>(pt::max_finite<double>())));
     BOOST_CHECK_NO_THROW(static_cast<void>(pm::sin<long double>(pt::max_finite<long double>())));
 }
 
 BOOST_AUTO_TEST_CASE(max_reducible_exponent_multiprecision) {
-    check_reduction_limit<pt::cpp_bin_float_50>();
-    check_reduction_limit<pt::cpp_bin_float_100>();
-    check_reduction_limit<pt::mpfr_float_50>();
-    check_reduction_limit<pt::mpfr_float_100>();
+    pt::for_each_type<pt::multiprecision_types>([](auto t) { check_reduction_limit<typename decltype(t)::type>(); });
 }

@@ -44,17 +44,9 @@ namespace posenc_test {
 /// which are the same templates at 50 digits, the Release builds test the 100-digit types, and
 /// leaving them out takes a third off the sanitizer build of these files.
 #if defined(__SANITIZE_ADDRESS__)
-using property_types = std::tuple<float, double, long double,
-#if POSENC_HAS_FLOAT128
-                                  __float128,
-#endif
-                                  cpp_bin_float_50>;
+using property_types = concat_types<binary_types, std::tuple<cpp_bin_float_50>>;
 #else
-using property_types = std::tuple<float, double, long double,
-#if POSENC_HAS_FLOAT128
-                                  __float128,
-#endif
-                                  cpp_bin_float_50, cpp_bin_float_100, mpfr_float_100>;
+using property_types = concat_types<binary_types, std::tuple<cpp_bin_float_50, cpp_bin_float_100, mpfr_float_100>>;
 #endif
 
 /// The machine types (for the statistical predicates, thousands of samples each).

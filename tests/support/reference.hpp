@@ -16,11 +16,10 @@
 #include <posenc/concepts.hpp>
 
 #include "mpfr_light.hpp"
+#include "type_lists.hpp"
 
 #include <boost/multiprecision/cpp_bin_float.hpp>
 #include <boost/multiprecision/mpfr.hpp>
-#include <boost/test/detail/global_typedef.hpp>
-#include <boost/test/tools/assertion_result.hpp>
 #include <fmt/format.h>
 #include <gmp.h>
 #include <mpfr.h>
@@ -70,14 +69,6 @@ private:
 // ---------------------------------------------------------------------------------------------
 // Type descriptions.
 // ---------------------------------------------------------------------------------------------
-
-template <class T>
-inline constexpr bool is_float128 =
-#if POSENC_HAS_FLOAT128
-    std::is_same_v<T, __float128>;
-#else
-    false;
-#endif
 
 template <class T>
 inline constexpr bool is_native = std::is_same_v<T, float> || std::is_same_v<T, double> ||
@@ -134,15 +125,6 @@ constexpr long lowest_binade() {
 template <class T>
 constexpr long highest_binade() {
     return posenc::real_traits<T>::max_exponent - 1;
-}
-
-/// Boost.Test precondition for the __float128 test cases: they are registered with every
-/// compiler (the CMake scan reads the source text) and reported as skipped where the type is
-/// missing (clang).
-inline boost::test_tools::assertion_result float128_available(boost::unit_test::test_unit_id) {
-    boost::test_tools::assertion_result r{POSENC_HAS_FLOAT128 != 0};
-    if (POSENC_HAS_FLOAT128 == 0) r.message() << "__float128 is not available with this compiler";
-    return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -850,20 +832,11 @@ private:
     mp r_{ref_prec<T>};
 };
 
-/// Calls f(std::type_identity<T>{}) for every type posenc supports: float, double, long double,
-/// __float128 (g++), cpp_bin_float_50/100, mpfr_float_50/100.
+/// Calls f(std::type_identity<T>{}) for every type posenc supports (real_types): float, double,
+/// long double, __float128 (g++), cpp_bin_float_50/100, mpfr_float_50/100.
 template <class F>
 void for_each_real_type(F&& f) {
-    f(std::type_identity<float>{});
-    f(std::type_identity<double>{});
-    f(std::type_identity<long double>{});
-#if POSENC_HAS_FLOAT128
-    f(std::type_identity<__float128>{});
-#endif
-    f(std::type_identity<cpp_bin_float_50>{});
-    f(std::type_identity<cpp_bin_float_100>{});
-    f(std::type_identity<mpfr_float_50>{});
-    f(std::type_identity<mpfr_float_100>{});
+    for_each_type<real_types>(std::forward<F>(f));
 }
 
 }  // namespace posenc_test
