@@ -513,6 +513,8 @@ def check_bad_args(r):
         (["context", "--dim", "128", "--bases", "0.5"], "--base"),
         (["min-base", "--context", "0"], "--context"),
         (["min-base", "--context", "100", "--grid-digits", "9"], "--grid-digits"),
+        (["min-base", "--context", "100", "--grid-digits", "7"], "--grid-digits"),  # [1, 6]: the first one out
+        (["min-base", "--context", "100", "--grid-digits", "0"], "--grid-digits"),
         (["min-base", "--context", "100", "--through-L", "--through-L-minus-1"], "--through-L"),
         (["min-base", "--context", "100", "--base-min", "1"], "--base-min"),
         (["precision", "--positions", "0:10", "--pipelines", "fp8"], "--pipelines"),
