@@ -25,13 +25,15 @@
 #include "../experiments/cli/work_type.hpp"
 
 #include <posenc/analysis.hpp>
+#include <posenc/encodings/rope2d.hpp>
+#include <posenc/encodings/sinusoidal.hpp>
 #include <support/bound_tracker.hpp>
 #include <support/decay_reference.hpp>
 #include <support/property_checks.hpp>
 
 #include <algorithm>
-#include <optional>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>

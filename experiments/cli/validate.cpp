@@ -337,10 +337,11 @@ std::string validate(const validate_options& o, std::string_view command_line, b
         double reference = one_d ? 2.0 * static_cast<double>(tokens) * static_cast<double>(n) : 0;
         double qk = 4.0 * static_cast<double>(tokens) * heads * static_cast<double>(hd);
         for (const mrope_case& mc : mcases) {
-            const auto mn = static_cast<std::size_t>(make_mrope<double>(mc.enc, "double").pairs());
+            const posenc::mrope<double> mm = make_mrope<double>(mc.enc, "double");
+            const auto mn = static_cast<std::size_t>(mm.pairs());
             const double mt = static_cast<double>(tokens_for(mn));
             reference = std::max(reference, 2.0 * mt * static_cast<double>(mn));
-            qk = std::max(qk, 4.0 * mt * heads * 2.0 * static_cast<double>(mn));
+            qk = std::max(qk, 4.0 * mt * heads * mm.head_dim());
         }
         memory_estimate m;
         m.add("--samples, --heads, --dim", "Q and K, in and out", qk, sizeof(float));
