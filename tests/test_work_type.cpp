@@ -25,6 +25,7 @@
 #include "../experiments/cli/work_type.hpp"
 
 #include <posenc/analysis.hpp>
+#include <posenc/encodings/mrope.hpp>
 #include <posenc/encodings/rope2d.hpp>
 #include <posenc/encodings/sinusoidal.hpp>
 #include <support/bound_tracker.hpp>
