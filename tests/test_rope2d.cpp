@@ -199,6 +199,7 @@ void check_axial_theta() {
         }
         err.print();
         BOOST_TEST(err.ok(), "theta d=" << c.head_dim << " N=" << c.axes << " base=" << c.base);
+        BOOST_TEST(err.max() <= 0.75, "theta d=" << c.head_dim << " N=" << c.axes << " base=" << c.base);  // measured at most 0.511 ulp (theta rounded once): 0.75 fails a doubled error, which the stated bound lets pass
         worst = std::max(worst, err.max());
     }
     fmt::print("rope_axial<{}>: max theta error {:.4f} ulp (bound 1)\n", pt::type_name<T>(), worst);

@@ -113,6 +113,7 @@ void check_tables() {
         }
         theta_err.print();
         BOOST_TEST(theta_err.max() <= theta_err.bound());
+        BOOST_TEST(theta_err.max() <= 0.75);  // measured at most 0.511 ulp (theta rounded once): 0.75 fails a doubled error, which the stated bound lets pass
 
         // p_{k,j}: entry bound in units of u (file comment); encode identical to entry.
         bound_tracker entry_err(fmt::format("entry<{}> [{}]", tn, ctx), "u");
