@@ -510,8 +510,9 @@ BOOST_AUTO_TEST_CASE(b_exact_against_mpfr) {
 // reference_50 (validate's, context's and min-base's type) gives cpp_bin_float_50's bits: the
 // frequencies of every rope type (as the twin: no sine or cosine), and the reference rotation
 // validate takes, (cos, sin) of m theta_i for head_dim 128, base 10^4, at validate's fixed positions
-// and 500 more up to 2^24, where MPFR's correctly rounded sin and cos can differ from posenc::math's
-// only within 2^-(2p-6) of a rounding boundary (work_type.hpp): exact equality expected.
+// and 500 more up to 2^24 (50 with POSENC_QUICK=1), where MPFR's correctly rounded sin and cos can
+// differ from posenc::math's only within 2^-(2p-6) of a rounding boundary (work_type.hpp): exact
+// equality expected.
 BOOST_AUTO_TEST_CASE(reference_50_bits) {
     using R = posenc_cli::reference_50;
     using T = pt::cpp_bin_float_50;
@@ -530,7 +531,7 @@ BOOST_AUTO_TEST_CASE(reference_50_bits) {
     const posenc::rope<R> er{posenc::rope_params_cast<R>(posenc::rope_params<T>{})};
     std::vector<long long> positions = {0, 1, (1LL << 23) - 1, 1LL << 23, (1LL << 23) + 1, (1LL << 24) - 1, 1LL << 24};
     std::mt19937_64 rng(3);
-    for (int k = 0; k < 500; ++k) positions.push_back(static_cast<long long>(rng() % (1ULL << 24)));
+    for (std::size_t k = 0; k < pt::sample_count(500); ++k) positions.push_back(static_cast<long long>(rng() % (1ULL << 24)));
     for (const long long m : positions) {
         std::vector<T> xt(128, T(0));
         std::vector<R> xr(128, R(0));
