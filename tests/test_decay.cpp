@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(random_inputs, T, pt::property_types) {
             }, fmt::format("{} m={} n={}", llama ? "llama3 partial" : "standard", mi, ni));
         }
     }
-    tr.report();
+    tr.report(0);  // measured need: 0 ulps at every type (random inputs are far from the bound)
 }
 
 // The extremal pair (roformer_extremal_pair) at head_dim 128, base 10000, attains the bound:
@@ -194,8 +194,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(extremal_pair, T, pt::property_types) {
                              e_theta * phi / V;
         ratio.record(mpfr_get_d(rel, MPFR_RNDU), bound, fmt::format("r={}", cc.r));
     }
-    pred.report();
-    ratio.report();
+    pred.report(0);  // measured need: 0 ulps at every type
+    // largest error/bound measured (g++): the bound adds worst cases of the rotations, the sums and the frequencies
+    constexpr pt::per_real_type<double> measured{.float_ = 0.0202, .double_ = 0.0096, .long_double = 0.0090, .float128 = 0.0065,
+                                                 .cpp_bin_float_50 = 0.0068, .mpfr_float_100 = 0.0018};
+    ratio.report(measured.at<T>());
 }
 
 // Mutation (double and cpp_bin_float_50, r = 100): on the extremal pair the scaled rotation
@@ -218,7 +221,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(mutations, T, pt::mutation_types) {
     pt::ulps_tracker<T> ok(fmt::format("roformer_abel_bound<{}> beside the mutation", pt::type_name<T>()),
                            pt::is_slow<T> ? 0 : 1);
     ok.check(tol, [&](const T& t) { return posenc::roformer_abel_bound(e, e, q, k, m, n, t); }, "correct, r = 100");
-    ok.report();
+    ok.report(0);  // measured need: 0 ulps
     pt::check_rejected<T>(tol, [&](const T& t) { return posenc::roformer_abel_bound(scaled, e, q, k, m, n, t); },
                           "roformer_abel_bound: (1 + 2^-10) R_m on the extremal pair, r = 100");
 }

@@ -283,7 +283,8 @@ BOOST_AUTO_TEST_CASE(pairs_within_the_fused_bound) {
     }
     BOOST_TEST_MESSAGE("apply_mrope vs MPFR: " << done << " pairs, max error " << fmt::format("{:.6f}", w.max) << " ulp(|x_pair|) at "
                                                << w.where);
-    BOOST_TEST(w.max <= 0.7072, "max " << w.max << " at " << w.where);  // one rounding per component: 0.7071 + 2^-28
+    // one rounding per component: 0.7071 + 2^-28 (0.7043 measured: a doubled error fails)
+    BOOST_TEST(w.max <= 0.7072, "max " << w.max << " at " << w.where);
     BOOST_TEST(tail_kept);
 }
 
@@ -350,7 +351,8 @@ BOOST_AUTO_TEST_CASE(pairs_within_bound_of_the_encoding) {
     }
     BOOST_TEST_MESSAGE("apply_mrope vs posenc::mrope<long double>: " << done << " pairs, max error " << fmt::format("{:.6f}", w.max)
                                                                      << " ulp(|x_pair|) at " << w.where);
-    BOOST_TEST(w.max <= 0.74, "max " << w.max << " at " << w.where);  // 0.7072 (kernel) + 2^-5 (theta in double at |p| <= 2^24)
+    // 0.7072 (kernel) + 2^-5 (theta in double at |p| <= 2^24); 0.7053 measured: a doubled error fails
+    BOOST_TEST(w.max <= 0.74, "max " << w.max << " at " << w.where);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

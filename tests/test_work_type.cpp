@@ -260,8 +260,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(recurrence_steps, P, precisions) {
             }
         }
     }
-    step_tr.report();
-    rot_tr.report();
+    step_tr.report();  // 0.75 eps is tight: 0.62 eps measured
+    // largest error/bound measured (g++): rotation_cs is a worst case over every angle, 0.25 eps measured
+    rot_tr.report(0.0500);
 }
 
 // The runner's values against MPFR: RoFormer's V and Men et al.'s B for head_dim 128, base 10^4
@@ -328,9 +329,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(decay_against_mpfr, P, precisions) {
             BOOST_TEST(ok, "r=" << rows[k] << ": not correctly rounded (" << new_err << " ulp)");
         }
     }
-    pre_v.report();
-    pre_b.report();
-    old_v.report();
+    // largest error/bound measured (g++, full run): the bounds are worst cases over 38 products per row
+    constexpr pt::per_real_type<double> measured_v{.cpp_bin_float_50 = 0.0053, .cpp_bin_float_100 = 0.0036};
+    constexpr pt::per_real_type<double> measured_b{.cpp_bin_float_50 = 0.0074, .cpp_bin_float_100 = 0.0120};
+    constexpr pt::per_real_type<double> measured_old_v{.cpp_bin_float_50 = 0.0025, .cpp_bin_float_100 = 0.0014};
+    pre_v.report(measured_v.at<T>());
+    pre_b.report(measured_b.at<T>());
+    old_v.report(measured_old_v.at<T>());
     BOOST_TEST_MESSAGE(fmt::format("{}: {} values correctly rounded, {} within the bound of a midpoint, {} at least as close "
                                    "as cpp_bin_float",
                                    pt::type_name<T>(), rounded_ok, near_midpoint, closer_or_equal));
@@ -502,8 +507,10 @@ BOOST_AUTO_TEST_CASE(b_exact_against_mpfr) {
         BOOST_TEST(posenc_cli::b_exact(th_r, first_negative - 1) >= R(0));
         BOOST_TEST(posenc_cli::b_exact(th_t, first_negative) < T(0));
     }
-    tr_r.report();
-    tr_t.report();
+    // largest error/bound measured: 2^-123 is what the signs are decided against, not the error
+    // expected (7.1e-44 and 4.3e-43 measured)
+    tr_r.report(7.59e-7);
+    tr_t.report(4.63e-6);
     BOOST_TEST(signs > 1000);
 }
 

@@ -17,6 +17,19 @@ def expect(cond, what):
         raise Failure(what)
 
 
+# How far above its measured maximum a check's measured ceiling lies (as the C++ tests'
+# measured_ceiling_factor, tests/support/bound_tracker.hpp): a change that doubles an error fails even
+# where the stated bound is much looser.
+MEASURED_CEILING_FACTOR = 1.5
+
+
+def expect_near_measured(worst, measured, what):
+    """worst must not exceed MEASURED_CEILING_FACTOR times `measured`, the largest value measured when
+    the check was written."""
+    expect(worst <= MEASURED_CEILING_FACTOR * measured,
+           f"{what}: {float(worst):.4g} above the measured ceiling ({measured:.4g} measured)")
+
+
 def nearest_double(x):
     """The double nearest the exact value x (mpmath rounds to nearest, ties to even)."""
     return float(mpmath.mpf(x))

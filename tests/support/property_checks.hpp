@@ -24,6 +24,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fmt/format.h>
 
+#include <support/bound_tracker.hpp>
 #include <support/reference.hpp>
 
 #include <cstddef>
@@ -298,6 +299,18 @@ public:
         }
         std::fflush(stdout);
         BOOST_TEST(checks_ > 0u);
+    }
+
+    /// report(), and the largest smallest-passing n measured is at most measured_ceiling_factor
+    /// times `measured` (rounded down), the largest measured when the check was written: where the
+    /// stated n is loose, an encoding whose error doubles still fails.
+    void report(long long measured) const {
+        report();
+        const auto ceiling = static_cast<long long>(measured_ceiling_factor * static_cast<double>(measured));
+        if (probed_ > 0) {
+            BOOST_TEST(max_need_ <= ceiling, what_ << ": needs " << max_need_ << " ulps, above the measured ceiling "
+                                                   << ceiling << " (" << measured << " measured)");
+        }
     }
 
 private:

@@ -112,6 +112,45 @@ struct per_multiprecision_type {
     }
 };
 
+/// A per-type table over every type of real_types (see per_binary_type), for tests over several
+/// lists (property_types, table_types): the entries of types a test does not run at are left out
+/// of the initializer, as zero. `constexpr per_real_type<double> measured{.float_ = 0.12, ...};`
+/// then `measured.at<T>()`.
+template <class V>
+struct per_real_type {
+    V float_{};
+    V double_{};
+    V long_double{};
+    V float128{};
+    V cpp_bin_float_50{};
+    V cpp_bin_float_100{};
+    V mpfr_float_50{};
+    V mpfr_float_100{};
+
+    template <class T>
+    constexpr const V& at() const {
+        namespace bmp = boost::multiprecision;
+        if constexpr (std::is_same_v<T, float>) {
+            return float_;
+        } else if constexpr (std::is_same_v<T, double>) {
+            return double_;
+        } else if constexpr (std::is_same_v<T, long double>) {
+            return long_double;
+        } else if constexpr (is_float128<T>) {
+            return float128;
+        } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_50>) {
+            return cpp_bin_float_50;
+        } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_100>) {
+            return cpp_bin_float_100;
+        } else if constexpr (std::is_same_v<T, bmp::mpfr_float_50>) {
+            return mpfr_float_50;
+        } else {
+            static_assert(std::is_same_v<T, bmp::mpfr_float_100>, "per_real_type: not a type of real_types");
+            return mpfr_float_100;
+        }
+    }
+};
+
 /// The size and seed of a random test at one type, an entry of the per-type tables:
 /// `samples` is before POSENC_QUICK's division (sample_count).
 struct random_run {
