@@ -5,6 +5,8 @@ import struct
 
 import mpmath
 
+from measured import within_measured
+
 mpmath.mp.dps = 60
 
 
@@ -17,16 +19,10 @@ def expect(cond, what):
         raise Failure(what)
 
 
-# How far above its measured maximum a check's measured ceiling lies (as the C++ tests'
-# measured_ceiling_factor, tests/support/bound_tracker.hpp): a change that doubles an error fails even
-# where the stated bound is much looser.
-MEASURED_CEILING_FACTOR = 1.5
-
-
 def expect_near_measured(worst, measured, what):
     """worst must not exceed MEASURED_CEILING_FACTOR times `measured`, the largest value measured when
-    the check was written."""
-    expect(worst <= MEASURED_CEILING_FACTOR * measured,
+    the check was written (measured.py)."""
+    expect(within_measured(worst, measured),
            f"{what}: {float(worst):.4g} above the measured ceiling ({measured:.4g} measured)")
 
 

@@ -58,8 +58,6 @@ public:
                                                << ceiling << " (" << measured_ratio << " measured)");
     }
 
-    double max_ratio() const { return max_ratio_; }
-
 private:
     std::string what_;
     std::string unit_;
