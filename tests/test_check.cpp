@@ -50,7 +50,8 @@ BOOST_AUTO_TEST_CASE(round_to_against_mpfr) {
         std::uniform_int_distribution<int> ex(f.emin - f.p - 2, c.emax + 1);
         long mismatches = 0;
         for (int n = 0; n < 200000; ++n) {
-            long double v = std::ldexp(mant(rng), ex(rng));
+            const long double m = mant(rng);  // the mantissa, then the exponent: in this order
+            long double v = std::ldexp(m, ex(rng));
             if (n % 3 == 1) {  // an exact midpoint between two neighbours of the format
                 const long double q = pc::quantum(v, f);
                 v = (std::floor(v / q) + 0.5L) * q;

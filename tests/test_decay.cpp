@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(random_inputs, T, pt::property_types) {
         std::vector<std::pair<long long, long long>> positions{{0, 0}, {3, 103}, {-100000, 7}};
         if (slow<T>) positions = {{llama ? 3 : -100000, llama ? 103 : 7}};
         for (std::size_t i = 0; i < (slow<T> ? 1 : pt::sample_count(16)); ++i) {
-            positions.emplace_back(pt::random_position(rng, L), pt::random_position(rng, L));
+            positions.push_back(pt::random_position_pair(rng, L));
         }
         for (const auto& [mi, ni] : positions) {
             const std::vector<T> q = pt::random_vector<T>(rng, static_cast<std::size_t>(hd));

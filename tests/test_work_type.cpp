@@ -197,7 +197,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(sqrt_correctly_rounded, P, precisions) {
     std::mt19937_64 rng(5);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     for (int i = 0; i < 500; ++i) {
-        const W x = W(unit(rng)) * W(1 + i) / W(3) + W(unit(rng)) / W(7);
+        const double a = unit(rng);  // a, then b: in this order
+        const double b = unit(rng);
+        const W x = W(a) * W(1 + i) / W(3) + W(b) / W(7);
         const W s = md::sqrt(x);
         mp ref(ref_bits), rounded(bits<W>);
         mpfr_sqrt(ref, x.backend().data(), MPFR_RNDN);

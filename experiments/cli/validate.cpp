@@ -146,7 +146,8 @@ std::vector<long long> validation_positions(std::size_t n, std::uint64_t seed) {
     std::uniform_real_distribution<double> u(0.0, 24.0);
     while (p.size() < n) {
         if (which(g) == 0) {
-            p.push_back(std::clamp((1LL << k(g)) + d(g), 1LL, 1LL << 24));
+            const int e = k(g);  // the power, then the offset: an order the compilers must follow
+            p.push_back(std::clamp((1LL << e) + d(g), 1LL, 1LL << 24));
         } else {
             p.push_back(std::clamp(static_cast<long long>(std::floor(std::exp2(u(g)))), 1LL, 1LL << 24));
         }

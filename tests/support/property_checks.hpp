@@ -18,6 +18,7 @@
 #pragma once
 
 #include <posenc/concepts.hpp>
+#include <posenc/encodings/complex_embedding.hpp>
 #include <posenc/encodings/rope.hpp>
 #include <posenc/properties/common.hpp>
 
@@ -197,6 +198,25 @@ std::vector<T> random_vector(std::mt19937_64& rng, std::size_t n, double lo = -1
 /// A uniformly random integer position in [-limit, limit].
 inline long long random_position(std::mt19937_64& rng, long long limit) {
     return std::uniform_int_distribution<long long>(-limit, limit)(rng);
+}
+
+/// Two random positions (random_position), drawn in order: the first, then the second (as two
+/// arguments of one call they would be drawn in an order the compiler chooses, g++ and clang++
+/// differently).
+inline std::pair<long long, long long> random_position_pair(std::mt19937_64& rng, long long limit) {
+    const long long first = random_position(rng, limit);
+    const long long second = random_position(rng, limit);
+    return {first, second};
+}
+
+/// A complex embedding of `dims` components with random amplitudes in [0.5, 2], frequencies in
+/// [-1, 1] and phases in [-3.14159265, 3.14159265], drawn in that order.
+template <class T>
+posenc::complex_embedding<T> random_complex_embedding(std::mt19937_64& rng, std::size_t dims) {
+    std::vector<T> amplitude = random_vector<T>(rng, dims, 0.5, 2.0);
+    std::vector<T> frequency = random_vector<T>(rng, dims);
+    std::vector<T> phase = random_vector<T>(rng, dims, -3.14159265, 3.14159265);
+    return posenc::complex_embedding<T>(std::move(amplitude), std::move(frequency), std::move(phase));
 }
 
 /// A non-owning reference to a callable bool(const T& tol) (cheaper to compile than std::function:
