@@ -525,7 +525,10 @@ def check_bad_args(r):
         (["context", "--dim", "128", "--bases", "0.5"], "--base"),
         (["min-base", "--context", "0"], "--context"),
         (["min-base", "--context", "100", "--grid-digits", "9"], "--grid-digits"),
-        (["min-base", "--context", "100", "--grid-digits", "7"], "--grid-digits"),  # [1, 6]: the first one out
+        # 7: the first one out of [1, 6]; with a narrow base range, so that the grid-size bound (which
+        # also names --grid-digits) cannot be what refuses it
+        (["min-base", "--context", "100", "--grid-digits", "7", "--base-min", "1000", "--base-max", "2000"],
+         "--grid-digits: an integer in [1, 6]"),
         (["min-base", "--context", "100", "--grid-digits", "0"], "--grid-digits"),
         (["min-base", "--context", "100", "--through-L", "--through-L-minus-1"], "--through-L"),
         (["min-base", "--context", "100", "--base-min", "1"], "--base-min"),
