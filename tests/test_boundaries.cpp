@@ -52,11 +52,12 @@ mp l_over_two_pi(long L) {
 // d = 4, base 1e4, factor 2, max 4096: theta_1 = base'^(-1/2) = 1 / (100 s), s = 2 L/4096 - 1.
 //   seq_len 4095 and 4096: s = 1, theta_1 = 1/100 (at equality both readings of the comparison
 //   give s = 1: the rule is continuous there, so `>` vs `>=` is an equivalent mutant);
-//   seq_len 4097: s = 4098/4096, theta_1 = 4096 / 409800 (a boundary moved by one misses it).
+//   seq_len 4097: s = 4098/4096, theta_1 = 4096 / 409800 (a boundary moved by one misses it);
+//   inside each branch: seq_len 1000 (s = 1, theta_1 = 1/100) and 8192 (s = 3, theta_1 = 1/300).
 // ---------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_CASE(dynamic_at_max_position_embeddings) {
     pt::max_error<double> err("dynamic at max_position_embeddings", 1.0, "1 ulp: theta rounded once (README, RoPE 1D)");
-    for (const long seq : {0L, 4095L, 4096L, 4097L, 4098L}) {
+    for (const long seq : {0L, 1000L, 4095L, 4096L, 4097L, 4098L, 8192L}) {
         posenc::rope_params<double> p;
         p.head_dim = 4;
         p.base = 10000;
@@ -83,14 +84,15 @@ BOOST_AUTO_TEST_CASE(dynamic_at_max_position_embeddings) {
 // ---------------------------------------------------------------------------------------------
 // LongRoPE (_compute_longrope_parameters): the long factors apply when seq_len >
 // original_max_position_embeddings, the short ones otherwise (seq_len == original included).
-// d 4, base 100, original 4096, short (2, 5), long (3, 7): theta = (1/2, 1/50) or (1/3, 1/70).
+// d 4, base 100, original 4096, short (2, 5), long (3, 7): theta = (1/2, 1/50) or (1/3, 1/70);
+// seq_len 0, 4095, 4096, 4097 at the boundary, 2048 and 8192 inside each branch.
 // Attention factor sqrt(1 + ln(factor)/ln(original)) when factor > 1, else 1: at factor 1 the
 // formula gives sqrt(1 + 0) = 1 as well (log(1) is exactly 0), so `>` vs `>=` there is equivalent.
 // ---------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_CASE(longrope_at_original_length) {
     pt::max_error<double> err("longrope at original_max_position_embeddings", 1.0,
                               "1 ulp: theta rounded once (README, RoPE 1D)");
-    for (const long seq : {0L, 4095L, 4096L, 4097L}) {
+    for (const long seq : {0L, 2048L, 4095L, 4096L, 4097L, 8192L}) {
         posenc::rope_params<double> p;
         p.head_dim = 4;
         p.base = 100;

@@ -483,19 +483,13 @@ BOOST_AUTO_TEST_CASE(compile_time_equals_run_time) {
     BOOST_TEST(r.attention_factor() == small_yarn_compile_time[8]);
 }
 
-// Closed forms for the other variants, all with tiny heads so that the exponents are simple
-// (expected values: the closed form evaluated in MPFR at 256 bits; bound 1 ulp, theta rounded once):
-//   linear,  d 4, base 100, factor 4:   theta = (1, 100^(-1/2)) / 4 = (1/4, 1/40).
-//   dynamic, d 4, base 1e4, factor 2, max_position_embeddings 4096:
-//            seq_len 8192: s = 2 * 8192/4096 - (2 - 1) = 3, base' = 1e4 * 3^(4/2) = 9e4,
-//                          theta_1 = (9e4)^(-2/4) = 1/300;
-//            seq_len 1000 (< 4096, so L = 4096): s = 1, theta_1 = 1e4^(-1/2) = 1/100.
-//   longrope, d 4, base 100, original 4096, short (2, 5), long (3, 7), factor 4:
-//            seq_len 2048 (short): (1/2, 1/(10*5) = 1/50); seq_len 8192 (long): (1/3, 1/70);
-//            attention factor sqrt(1 + ln 4 / ln 4096) = sqrt(1 + 2/12) = sqrt(7/6).
-BOOST_AUTO_TEST_CASE(linear_dynamic_longrope_closed_forms) {
+// The linear rule's closed form (expected value: the closed form evaluated in MPFR at 256 bits;
+// bound 1 ulp, theta rounded once): d 4, base 100, factor 4: theta = (1, 100^(-1/2)) / 4 = (1/4, 1/40).
+// Dynamic NTK's and LongRoPE's closed forms, at and around their boundaries and at lengths well
+// inside each branch, are in tests/test_boundaries.cpp.
+BOOST_AUTO_TEST_CASE(linear_closed_form) {
     using V = posenc::rope_variant;
-    pt::max_error<double> err("linear/dynamic/longrope closed forms", 1.0, "1 ulp: theta rounded once");
+    pt::max_error<double> err("linear closed form", 1.0, "1 ulp: theta rounded once");
     auto expect = [&](double got, long num, long den, double where) {
         mp e(256);
         mpfr_set_si(e, num, MPFR_RNDN);
@@ -512,41 +506,6 @@ BOOST_AUTO_TEST_CASE(linear_dynamic_longrope_closed_forms) {
         expect(r.inv_freq()[0], 1, 4, 0);
         expect(r.inv_freq()[1], 1, 40, 1);
         BOOST_TEST(r.attention_factor() == 1.0);
-    }
-    for (const long seq : {8192L, 1000L}) {
-        posenc::rope_params<double> p;
-        p.head_dim = 4;
-        p.base = 10000;
-        p.variant = V::dynamic;
-        p.factor = 2;
-        p.max_position_embeddings = 4096;
-        p.seq_len = seq;
-        const posenc::rope<double> r(p);
-        expect(r.inv_freq()[0], 1, 1, 10);
-        expect(r.inv_freq()[1], 1, seq == 8192 ? 300 : 100, 11);
-    }
-    for (const long seq : {2048L, 8192L}) {
-        posenc::rope_params<double> p;
-        p.head_dim = 4;
-        p.base = 100;
-        p.variant = V::longrope;
-        p.factor = 4;
-        p.original_max_position_embeddings = 4096;
-        p.seq_len = seq;
-        p.short_factor = {2, 5};
-        p.long_factor = {3, 7};
-        const posenc::rope<double> r(p);
-        const bool lng = seq > 4096;
-        expect(r.inv_freq()[0], 1, lng ? 3 : 2, 20);
-        expect(r.inv_freq()[1], 1, lng ? 70 : 50, 21);
-        mp e(256);
-        mpfr_set_si(e, 7, MPFR_RNDN);
-        mpfr_div_si(e, e, 6, MPFR_RNDN);
-        mpfr_sqrt(e, e, MPFR_RNDN);
-        // 2 ulps: 1 + ln 4 / ln 4096 is formed with three roundings (two logs, the quotient, the
-        // sum) before a correctly rounded sqrt halves their relative error: below 2 ulps.
-        const double ulps = pt::ulp_error(r.attention_factor(), e);
-        BOOST_TEST(ulps <= 2.0, "longrope attention factor " << ulps << " ulp");
     }
     err.print();
     BOOST_TEST(err.ok());

@@ -63,6 +63,33 @@ inline constexpr bool is_float128 =
     false;
 #endif
 
+/// The position of T in real_types' order (float, double, long double, __float128,
+/// cpp_bin_float_50, cpp_bin_float_100, mpfr_float_50, mpfr_float_100): the one type dispatch of
+/// the per-type tables below.
+template <class T>
+constexpr int real_type_slot() {
+    namespace bmp = boost::multiprecision;
+    if constexpr (std::is_same_v<T, float>) {
+        return 0;
+    } else if constexpr (std::is_same_v<T, double>) {
+        return 1;
+    } else if constexpr (std::is_same_v<T, long double>) {
+        return 2;
+    } else if constexpr (is_float128<T>) {
+        return 3;
+    } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_50>) {
+        return 4;
+    } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_100>) {
+        return 5;
+    } else if constexpr (std::is_same_v<T, bmp::mpfr_float_50>) {
+        return 6;
+    } else if constexpr (std::is_same_v<T, bmp::mpfr_float_100>) {
+        return 7;
+    } else {
+        return -1;
+    }
+}
+
 /// A per-type table of a test template over binary_types: one V per type, named, e.g.
 /// `constexpr per_binary_type<long> stride{.float_ = 1, .double_ = 1, .long_double = 13, .float128 = 29};`
 /// then `stride.at<T>()`. The __float128 entry is unused where the type does not exist.
@@ -75,16 +102,11 @@ struct per_binary_type {
 
     template <class T>
     constexpr const V& at() const {
-        if constexpr (std::is_same_v<T, float>) {
-            return float_;
-        } else if constexpr (std::is_same_v<T, double>) {
-            return double_;
-        } else if constexpr (std::is_same_v<T, long double>) {
-            return long_double;
-        } else {
-            static_assert(is_float128<T>, "per_binary_type: not a binary type");
-            return float128;
-        }
+        constexpr int slot = real_type_slot<T>();
+        static_assert(slot >= 0 && slot < 4, "per_binary_type: not a binary type");
+        constexpr V per_binary_type::*field[] = {&per_binary_type::float_, &per_binary_type::double_,
+                                                 &per_binary_type::long_double, &per_binary_type::float128};
+        return this->*field[slot];
     }
 };
 
@@ -98,17 +120,12 @@ struct per_multiprecision_type {
 
     template <class T>
     constexpr const V& at() const {
-        namespace bmp = boost::multiprecision;
-        if constexpr (std::is_same_v<T, bmp::cpp_bin_float_50>) {
-            return cpp_bin_float_50;
-        } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_100>) {
-            return cpp_bin_float_100;
-        } else if constexpr (std::is_same_v<T, bmp::mpfr_float_50>) {
-            return mpfr_float_50;
-        } else {
-            static_assert(std::is_same_v<T, bmp::mpfr_float_100>, "per_multiprecision_type: not a multiprecision type");
-            return mpfr_float_100;
-        }
+        constexpr int slot = real_type_slot<T>();
+        static_assert(slot >= 4, "per_multiprecision_type: not a multiprecision type");
+        constexpr V per_multiprecision_type::*field[] = {
+            &per_multiprecision_type::cpp_bin_float_50, &per_multiprecision_type::cpp_bin_float_100,
+            &per_multiprecision_type::mpfr_float_50, &per_multiprecision_type::mpfr_float_100};
+        return this->*field[slot - 4];
     }
 };
 
@@ -129,25 +146,13 @@ struct per_real_type {
 
     template <class T>
     constexpr const V& at() const {
-        namespace bmp = boost::multiprecision;
-        if constexpr (std::is_same_v<T, float>) {
-            return float_;
-        } else if constexpr (std::is_same_v<T, double>) {
-            return double_;
-        } else if constexpr (std::is_same_v<T, long double>) {
-            return long_double;
-        } else if constexpr (is_float128<T>) {
-            return float128;
-        } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_50>) {
-            return cpp_bin_float_50;
-        } else if constexpr (std::is_same_v<T, bmp::cpp_bin_float_100>) {
-            return cpp_bin_float_100;
-        } else if constexpr (std::is_same_v<T, bmp::mpfr_float_50>) {
-            return mpfr_float_50;
-        } else {
-            static_assert(std::is_same_v<T, bmp::mpfr_float_100>, "per_real_type: not a type of real_types");
-            return mpfr_float_100;
-        }
+        constexpr int slot = real_type_slot<T>();
+        static_assert(slot >= 0, "per_real_type: not a type of real_types");
+        constexpr V per_real_type::*field[] = {&per_real_type::float_,           &per_real_type::double_,
+                                               &per_real_type::long_double,      &per_real_type::float128,
+                                               &per_real_type::cpp_bin_float_50, &per_real_type::cpp_bin_float_100,
+                                               &per_real_type::mpfr_float_50,    &per_real_type::mpfr_float_100};
+        return this->*field[slot];
     }
 };
 
